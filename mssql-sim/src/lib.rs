@@ -1,1 +1,5 @@
-pub fn x(){}
+pub fn x() {}
+pub mod protocol;
+pub mod server;
+pub mod session;
+pub mod types;
