@@ -7,7 +7,12 @@ use std::time::{Duration, Instant};
 use protocol_common::{config, connect, connect_with, server_error_code, start, PASSWORD};
 
 async fn rows(client: &mut protocol_common::Client, sql: &str) -> tiberius::Result<usize> {
-    Ok(client.simple_query(sql).await?.into_first_result().await?.len())
+    Ok(client
+        .simple_query(sql)
+        .await?
+        .into_first_result()
+        .await?
+        .len())
 }
 
 #[tokio::test]
@@ -28,8 +33,15 @@ async fn drop_next_response_breaks_only_that_connection() {
     let (server, _) = start();
     let mut victim = connect(&server).await;
     server.faults().drop_next_response();
-    let err = rows(&mut victim, "rows 10000").await.err().expect("dropped");
-    assert_eq!(server_error_code(&err), None, "an I/O error, not a server error: {err}");
+    let err = rows(&mut victim, "rows 10000")
+        .await
+        .err()
+        .expect("dropped");
+    assert_eq!(
+        server_error_code(&err),
+        None,
+        "an I/O error, not a server error: {err}"
+    );
     // A small response is cut too.
     let mut second = connect(&server).await;
     server.faults().drop_next_response();
@@ -58,7 +70,11 @@ async fn fail_next_statement_answers_an_error_without_running() {
         tiberius::error::Error::Server(t) => assert_eq!((t.code(), t.class()), (547, 16)),
         other => panic!("{other}"),
     }
-    assert_eq!(rows(&mut client, "rows 2").await.unwrap(), 2, "one-shot, connection usable");
+    assert_eq!(
+        rows(&mut client, "rows 2").await.unwrap(),
+        2,
+        "one-shot, connection usable"
+    );
 }
 
 #[tokio::test]
@@ -67,10 +83,17 @@ async fn refuse_logins_until_turned_off() {
     let mut existing = connect(&server).await;
     server.faults().refuse_logins(true);
     for _ in 0..2 {
-        let err = connect_with(config(&server, PASSWORD)).await.err().expect("refused");
+        let err = connect_with(config(&server, PASSWORD))
+            .await
+            .err()
+            .expect("refused");
         assert_eq!(server_error_code(&err), Some(18456));
     }
-    assert_eq!(rows(&mut existing, "rows 1").await.unwrap(), 1, "live sessions go on");
+    assert_eq!(
+        rows(&mut existing, "rows 1").await.unwrap(),
+        1,
+        "live sessions go on"
+    );
     server.faults().refuse_logins(false);
     connect(&server).await;
 }

@@ -56,7 +56,11 @@ fn transaction_manager_requests() {
     let (server, _) = start();
     let mut c = login(&server);
     let descriptor = 0x1122_3344_5566_7788u64.to_le_bytes();
-    for (tm, env, new, old) in [(5u16, 8u8, &descriptor[..], &[][..]), (7, 9, &[], &descriptor), (8, 10, &[], &descriptor)] {
+    for (tm, env, new, old) in [
+        (5u16, 8u8, &descriptor[..], &[][..]),
+        (7, 9, &[], &descriptor),
+        (8, 10, &[], &descriptor),
+    ] {
         let mut p = raw::all_headers();
         p.extend_from_slice(&tm.to_le_bytes());
         p.extend_from_slice(&[0, 0]);
@@ -98,7 +102,11 @@ fn batched_named_rpcs_with_output_parameters() {
     let t = Tokens::parse(&response);
     assert_eq!(t.return_status, Some(7));
     assert_eq!(t.return_values[0], (1, "@out".to_string(), Some(99)));
-    assert_eq!(Tokens::final_done_status(&response), 0, "the last DONE has no MORE bit");
+    assert_eq!(
+        Tokens::final_done_status(&response),
+        0,
+        "the last DONE has no MORE bit"
+    );
     let calls = log.calls.lock().unwrap();
     assert_eq!(calls.len(), 3);
     assert_eq!(calls[0].target, RpcTarget::Named("dbo.Unlock".into()));
@@ -110,8 +118,17 @@ fn batched_named_rpcs_with_output_parameters() {
 fn every_done_but_the_last_carries_more() {
     let (server, _) = start();
     let mut c = login(&server);
-    let t = c.request(raw::SQL_BATCH, &raw::batch("nocount; nocount; error 50000")).unwrap();
-    assert_eq!(t.dones, vec![(0xFD, DONE_MORE, 0), (0xFD, DONE_MORE, 0), (0xFD, DONE_ERROR, 0)]);
+    let t = c
+        .request(raw::SQL_BATCH, &raw::batch("nocount; nocount; error 50000"))
+        .unwrap();
+    assert_eq!(
+        t.dones,
+        vec![
+            (0xFD, DONE_MORE, 0),
+            (0xFD, DONE_MORE, 0),
+            (0xFD, DONE_ERROR, 0)
+        ]
+    );
     assert_eq!(t.errors, vec![50000]);
 }
 
@@ -123,7 +140,9 @@ fn types_tiberius_never_sends_decode() {
     let mut vc_max = vec![0xA7, 0xFF, 0xFF];
     vc_max.extend_from_slice(&collation);
     vc_max.extend_from_slice(&5u64.to_le_bytes());
-    vc_max.extend_from_slice(&[2, 0, 0, 0, b'a', b'b', 3, 0, 0, 0, b'c', b'd', 0xE9, 0, 0, 0, 0]);
+    vc_max.extend_from_slice(&[
+        2, 0, 0, 0, b'a', b'b', 3, 0, 0, 0, b'c', b'd', 0xE9, 0, 0, 0, 0,
+    ]);
     let mut bigchar = vec![0xAF, 4, 0];
     bigchar.extend_from_slice(&collation);
     bigchar.extend_from_slice(&[4, 0, b'x', b'y', b' ', b' ']);
@@ -136,21 +155,78 @@ fn types_tiberius_never_sends_decode() {
     datetime.extend_from_slice(&(11_045u32 * 300).to_le_bytes());
     let cases: Vec<(Vec<u8>, Option<SqlType>, Value)> = vec![
         (vec![0x30, 250], Some(SqlType::TinyInt), Value::Int(250)),
-        (vec![0x34, 0x00, 0x80], Some(SqlType::SmallInt), Value::Int(-32768)),
-        (vec![0x38, 0xFE, 0xFF, 0xFF, 0xFF], Some(SqlType::Int), Value::Int(-2)),
-        (vec![0x7F, 1, 0, 0, 0, 0, 0, 0, 0x80], Some(SqlType::BigInt), Value::Int(i64::MIN + 1)),
+        (
+            vec![0x34, 0x00, 0x80],
+            Some(SqlType::SmallInt),
+            Value::Int(-32768),
+        ),
+        (
+            vec![0x38, 0xFE, 0xFF, 0xFF, 0xFF],
+            Some(SqlType::Int),
+            Value::Int(-2),
+        ),
+        (
+            vec![0x7F, 1, 0, 0, 0, 0, 0, 0, 0x80],
+            Some(SqlType::BigInt),
+            Value::Int(i64::MIN + 1),
+        ),
         (vec![0x32, 0], Some(SqlType::Bit), Value::Bit(false)),
-        (vec![0x3E, 0, 0, 0, 0, 0, 0, 0xF0, 0x3F], Some(SqlType::Float), Value::Float(1.0)),
+        (
+            vec![0x3E, 0, 0, 0, 0, 0, 0, 0xF0, 0x3F],
+            Some(SqlType::Float),
+            Value::Float(1.0),
+        ),
         (vec![0x6D, 4, 0], Some(SqlType::Float), Value::Null),
-        (datetime, Some(SqlType::DateTime), Value::DateTime(NaiveDate::from_ymd_opt(2000, 1, 2).unwrap().and_hms_opt(3, 4, 5).unwrap())),
+        (
+            datetime,
+            Some(SqlType::DateTime),
+            Value::DateTime(
+                NaiveDate::from_ymd_opt(2000, 1, 2)
+                    .unwrap()
+                    .and_hms_opt(3, 4, 5)
+                    .unwrap(),
+            ),
+        ),
         (vec![0x6F, 8, 0], Some(SqlType::DateTime), Value::Null),
-        (vec![0x6C, 5, 9, 2, 5, 0, 0x39, 0x30, 0, 0], Some(SqlType::Decimal { precision: 9, scale: 2 }), Value::Decimal(-12345, 2)),
-        (vec![0x24, 16, 0], Some(SqlType::UniqueIdentifier), Value::Null),
+        (
+            vec![0x6C, 5, 9, 2, 5, 0, 0x39, 0x30, 0, 0],
+            Some(SqlType::Decimal {
+                precision: 9,
+                scale: 2,
+            }),
+            Value::Decimal(-12345, 2),
+        ),
+        (
+            vec![0x24, 16, 0],
+            Some(SqlType::UniqueIdentifier),
+            Value::Null,
+        ),
         (vec![0x28, 0], Some(SqlType::Date), Value::Null),
-        (vec![0x29, 0, 3, 0x10, 0x0E, 0x00], Some(SqlType::DateTime2(0)), Value::DateTime(NaiveDate::from_ymd_opt(1900, 1, 1).unwrap().and_hms_opt(1, 0, 0).unwrap())),
-        (vec![0xAD, 2, 0, 2, 0, 1, 2], Some(SqlType::VarBinary(Some(2))), Value::Bytes(vec![1, 2])),
-        (vc_max, Some(SqlType::VarChar(None)), Value::Str("abcdé".into())),
-        (bigchar, Some(SqlType::VarChar(Some(4))), Value::Str("xy  ".into())),
+        (
+            vec![0x29, 0, 3, 0x10, 0x0E, 0x00],
+            Some(SqlType::DateTime2(0)),
+            Value::DateTime(
+                NaiveDate::from_ymd_opt(1900, 1, 1)
+                    .unwrap()
+                    .and_hms_opt(1, 0, 0)
+                    .unwrap(),
+            ),
+        ),
+        (
+            vec![0xAD, 2, 0, 2, 0, 1, 2],
+            Some(SqlType::VarBinary(Some(2))),
+            Value::Bytes(vec![1, 2]),
+        ),
+        (
+            vc_max,
+            Some(SqlType::VarChar(None)),
+            Value::Str("abcdé".into()),
+        ),
+        (
+            bigchar,
+            Some(SqlType::VarChar(Some(4))),
+            Value::Str("xy  ".into()),
+        ),
         (nchar, Some(SqlType::NVarChar(Some(2))), Value::Null),
         (vec![0x1F], None, Value::Null),
     ];
@@ -163,8 +239,13 @@ fn types_tiberius_never_sends_decode() {
     let t = c.request(raw::RPC, &p).unwrap();
     assert!(t.errors.is_empty(), "{t:?}");
     let calls = log.calls.lock().unwrap();
-    let got: Vec<(Option<SqlType>, Value)> = calls[0].params.iter().map(|p| (p.ty.clone(), p.value.clone())).collect();
-    let expected: Vec<(Option<SqlType>, Value)> = cases.into_iter().map(|(_, t, v)| (t, v)).collect();
+    let got: Vec<(Option<SqlType>, Value)> = calls[0]
+        .params
+        .iter()
+        .map(|p| (p.ty.clone(), p.value.clone()))
+        .collect();
+    let expected: Vec<(Option<SqlType>, Value)> =
+        cases.into_iter().map(|(_, t, v)| (t, v)).collect();
     assert_eq!(got, expected);
 }
 
@@ -173,7 +254,10 @@ fn unsupported_parameter_type_is_refused_but_the_connection_stays() {
     let (server, _) = start();
     let mut c = login(&server);
     let mut p = raw::all_headers();
-    p.extend(raw::rpc_by_name("dbo.P", &param("@m", false, &[0x6E, 8, 0])));
+    p.extend(raw::rpc_by_name(
+        "dbo.P",
+        &param("@m", false, &[0x6E, 8, 0]),
+    ));
     let t = c.request(raw::RPC, &p).unwrap();
     assert_eq!(t.errors, vec![40517]);
     let t = c.request(raw::SQL_BATCH, &raw::batch("nocount")).unwrap();
@@ -184,7 +268,8 @@ fn unsupported_parameter_type_is_refused_but_the_connection_stays() {
 fn reset_connection_bit_resets_the_session() {
     let (server, log) = start();
     let mut c = login(&server);
-    c.send(raw::SQL_BATCH, 0x08, &raw::batch("nocount")).unwrap();
+    c.send(raw::SQL_BATCH, 0x08, &raw::batch("nocount"))
+        .unwrap();
     c.read_message().unwrap();
     assert_eq!(log.resets.load(Ordering::SeqCst), 1);
     c.request(raw::SQL_BATCH, &raw::batch("nocount")).unwrap();
@@ -197,7 +282,8 @@ fn small_negotiated_packets_both_ways() {
     let mut c = RawClient::connect(server.local_addr()).unwrap();
     c.send(raw::PRELOGIN, 0, &raw::prelogin(0x00)).unwrap();
     c.read_message().unwrap();
-    c.send(raw::LOGIN7, 0, &raw::login7(USER, PASSWORD, "simdb", 512)).unwrap();
+    c.send(raw::LOGIN7, 0, &raw::login7(USER, PASSWORD, "simdb", 512))
+        .unwrap();
     let t = Tokens::parse(&c.read_message().unwrap());
     let size_change = t.env_changes.iter().find(|e| e.0 == 4).unwrap();
     assert_eq!(&size_change.1[..7], &[3, b'5', 0, b'1', 0, b'2', 0]);
@@ -235,7 +321,10 @@ fn bad_input_gets_an_error_and_a_closed_connection() {
     // Malformed RPC.
     let mut c = login(&server);
     let mut p = raw::all_headers();
-    p.extend(raw::rpc_by_name("dbo.P", &param("@x", false, &[0x26, 4, 9])));
+    p.extend(raw::rpc_by_name(
+        "dbo.P",
+        &param("@x", false, &[0x26, 4, 9]),
+    ));
     c.send(raw::RPC, 0, &p).unwrap();
     assert_closed_with_error(&mut c, 4002);
     // Wrong password over the raw client too.

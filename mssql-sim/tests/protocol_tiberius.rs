@@ -3,9 +3,11 @@
 mod protocol_common;
 
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
-use protocol_common::{all_types, connect, connect_with, config, sample_datetime, server_error_code, start, PASSWORD};
 use mssql_sim::session::RpcTarget;
 use mssql_sim::types::{SqlType, Value};
+use protocol_common::{
+    all_types, config, connect, connect_with, sample_datetime, server_error_code, start, PASSWORD,
+};
 use tiberius::numeric::Numeric;
 use tiberius::{EncryptionLevel, Uuid};
 
@@ -13,10 +15,20 @@ use tiberius::{EncryptionLevel, Uuid};
 async fn login_succeeds_and_wrong_password_is_18456() {
     let (server, _) = start();
     let mut client = connect(&server).await;
-    let row = client.simple_query("resets").await.unwrap().into_row().await.unwrap().unwrap();
+    let row = client
+        .simple_query("resets")
+        .await
+        .unwrap()
+        .into_row()
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(row.get::<i32, _>(0), Some(0));
 
-    let err = connect_with(config(&server, "wrong")).await.err().expect("login must fail");
+    let err = connect_with(config(&server, "wrong"))
+        .await
+        .err()
+        .expect("login must fail");
     assert_eq!(server_error_code(&err), Some(18456), "{err}");
 }
 
@@ -34,10 +46,23 @@ async fn a_client_that_requires_encryption_gets_a_login_error() {
 async fn results_of_every_type_round_trip() {
     let (server, _) = start();
     let mut client = connect(&server).await;
-    let rows = client.simple_query("types").await.unwrap().into_first_result().await.unwrap();
+    let rows = client
+        .simple_query("types")
+        .await
+        .unwrap()
+        .into_first_result()
+        .await
+        .unwrap();
     assert_eq!(rows.len(), 2);
     let (cols, values) = all_types();
-    assert_eq!(rows[0].columns().iter().map(|c| c.name()).collect::<Vec<_>>(), cols.iter().map(|c| c.name.as_str()).collect::<Vec<_>>());
+    assert_eq!(
+        rows[0]
+            .columns()
+            .iter()
+            .map(|c| c.name())
+            .collect::<Vec<_>>(),
+        cols.iter().map(|c| c.name.as_str()).collect::<Vec<_>>()
+    );
     let r = &rows[0];
     assert_eq!(r.get::<bool, _>("bit"), Some(true));
     assert_eq!(r.get::<u8, _>("tiny"), Some(200));
@@ -51,12 +76,25 @@ async fn results_of_every_type_round_trip() {
     assert_eq!(r.get::<&str, _>("nvmax").map(str::len), Some(10_000));
     assert_eq!(r.get::<&str, _>("vc"), Some("café"));
     assert_eq!(r.get::<NaiveDateTime, _>("dt2"), Some(sample_datetime()));
-    let Value::DateTime(legacy) = values[11] else { panic!() };
+    let Value::DateTime(legacy) = values[11] else {
+        panic!()
+    };
     assert_eq!(r.get::<NaiveDateTime, _>("dt"), Some(legacy));
-    assert_eq!(r.get::<NaiveDate, _>("date"), Some(sample_datetime().date()));
-    assert_eq!(r.get::<Uuid, _>("guid"), Some(Uuid::parse_str("6f9a1952-4021-4e6c-8f1a-001122334455").unwrap()));
-    assert_eq!(r.get::<&[u8], _>("bin"), Some(&[0xDE, 0xAD, 0xBE, 0xEF][..]));
-    let Value::Bytes(binmax) = &values[15] else { panic!() };
+    assert_eq!(
+        r.get::<NaiveDate, _>("date"),
+        Some(sample_datetime().date())
+    );
+    assert_eq!(
+        r.get::<Uuid, _>("guid"),
+        Some(Uuid::parse_str("6f9a1952-4021-4e6c-8f1a-001122334455").unwrap())
+    );
+    assert_eq!(
+        r.get::<&[u8], _>("bin"),
+        Some(&[0xDE, 0xAD, 0xBE, 0xEF][..])
+    );
+    let Value::Bytes(binmax) = &values[15] else {
+        panic!()
+    };
     assert_eq!(r.get::<&[u8], _>("binmax"), Some(binmax.as_slice()));
     // The second row is all NULL.
     let nulls = &rows[1];
@@ -81,9 +119,25 @@ async fn parameters_of_every_type_reach_the_engine_and_echo_back() {
     let row = client
         .query(
             "echo",
-            &[&true, &7u8, &-3i16, &42i32, &-9_000_000_000i64, &1.25f32, &-2.5f64, &"short ☃", &long.as_str(),
-              &Numeric::new_with_scale(-123_456, 3), &sample_datetime(), &sample_datetime().date(), &time,
-              &uuid, &blob.as_slice(), &none_str, &none_int],
+            &[
+                &true,
+                &7u8,
+                &-3i16,
+                &42i32,
+                &-9_000_000_000i64,
+                &1.25f32,
+                &-2.5f64,
+                &"short ☃",
+                &long.as_str(),
+                &Numeric::new_with_scale(-123_456, 3),
+                &sample_datetime(),
+                &sample_datetime().date(),
+                &time,
+                &uuid,
+                &blob.as_slice(),
+                &none_str,
+                &none_int,
+            ],
         )
         .await
         .unwrap()
@@ -105,7 +159,10 @@ async fn parameters_of_every_type_reach_the_engine_and_echo_back() {
     assert_eq!(row.get::<NaiveDateTime, _>(10), Some(sample_datetime()));
     assert_eq!(row.get::<NaiveDate, _>(11), Some(sample_datetime().date()));
     let t = row.get::<NaiveDateTime, _>(12).unwrap();
-    assert_eq!((t.date(), t.time()), (NaiveDate::from_ymd_opt(1900, 1, 1).unwrap(), time));
+    assert_eq!(
+        (t.date(), t.time()),
+        (NaiveDate::from_ymd_opt(1900, 1, 1).unwrap(), time)
+    );
     assert_eq!(row.get::<Uuid, _>(13), Some(uuid));
     assert_eq!(row.get::<&[u8], _>(14), Some(blob.as_slice()));
     assert_eq!(row.get::<&str, _>(15), None);
@@ -128,7 +185,11 @@ async fn parameters_of_every_type_reach_the_engine_and_echo_back() {
     assert_eq!(types[13], Some(SqlType::UniqueIdentifier));
     assert_eq!(types[15], None, "tiberius sends a NULL string as NULLTYPE");
     assert_eq!(p[2 + 15].value, Value::Null);
-    assert_eq!((&types[16], &p[2 + 16].value), (&None, &Value::Null), "and any NULL");
+    assert_eq!(
+        (&types[16], &p[2 + 16].value),
+        (&None, &Value::Null),
+        "and any NULL"
+    );
     assert_eq!(p[2].name, "@P1");
 }
 
@@ -136,7 +197,13 @@ async fn parameters_of_every_type_reach_the_engine_and_echo_back() {
 async fn several_statements_counts_and_large_results() {
     let (server, _) = start();
     let mut client = connect(&server).await;
-    let results = client.simple_query("rows 3; nocount; big 70000; rows 5000").await.unwrap().into_results().await.unwrap();
+    let results = client
+        .simple_query("rows 3; nocount; big 70000; rows 5000")
+        .await
+        .unwrap()
+        .into_results()
+        .await
+        .unwrap();
     assert_eq!(results.len(), 3);
     assert_eq!(results[0].len(), 3);
     assert_eq!(results[1][0].get::<&str, _>(0).map(str::len), Some(70_000));
@@ -146,7 +213,13 @@ async fn several_statements_counts_and_large_results() {
     let counts = client.execute("rows 4; rows 2", &[]).await.unwrap();
     assert_eq!(counts.rows_affected(), &[4, 2]);
     // The connection is still in step afterwards.
-    let again = client.simple_query("rows 1").await.unwrap().into_first_result().await.unwrap();
+    let again = client
+        .simple_query("rows 1")
+        .await
+        .unwrap()
+        .into_first_result()
+        .await
+        .unwrap();
     assert_eq!(again.len(), 1);
 }
 
@@ -171,7 +244,11 @@ async fn a_million_rows_stream() {
 async fn batch_error(client: &mut protocol_common::Client, sql: &str) -> tiberius::error::Error {
     match client.simple_query(sql).await {
         Err(e) => e,
-        Ok(stream) => stream.into_results().await.err().expect("the batch must fail"),
+        Ok(stream) => stream
+            .into_results()
+            .await
+            .err()
+            .expect("the batch must fail"),
     }
 }
 
@@ -181,12 +258,26 @@ async fn server_errors_reach_tiberius_with_their_number() {
     let mut client = connect(&server).await;
     let err = batch_error(&mut client, "error 2627").await;
     assert_eq!(server_error_code(&err), Some(2627), "{err}");
-    let err = client.execute("error 50001", &[]).await.err().expect("error");
+    let err = client
+        .execute("error 50001", &[])
+        .await
+        .err()
+        .expect("error");
     assert_eq!(server_error_code(&err), Some(50001), "{err}");
     let err = batch_error(&mut client, "rows 1; bogus").await;
     assert_eq!(server_error_code(&err), Some(102));
     // Still usable.
-    assert_eq!(client.simple_query("rows 2").await.unwrap().into_first_result().await.unwrap().len(), 2);
+    assert_eq!(
+        client
+            .simple_query("rows 2")
+            .await
+            .unwrap()
+            .into_first_result()
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
 }
 
 #[tokio::test]
@@ -208,7 +299,13 @@ async fn return_status_and_output_values_are_consumed_and_rows_after_them_arrive
 async fn info_messages_do_not_disturb_results() {
     let (server, _) = start();
     let mut client = connect(&server).await;
-    let results = client.simple_query("info; rows 2").await.unwrap().into_results().await.unwrap();
+    let results = client
+        .simple_query("info; rows 2")
+        .await
+        .unwrap()
+        .into_results()
+        .await
+        .unwrap();
     assert_eq!(results.iter().map(Vec::len).sum::<usize>(), 2);
 }
 
@@ -221,7 +318,14 @@ async fn many_concurrent_sessions() {
         tasks.push(tokio::spawn(async move {
             let mut client = connect_with(cfg).await.unwrap();
             for _ in 0..20 {
-                let row = client.query("echo", &[&(i as i32)]).await.unwrap().into_row().await.unwrap().unwrap();
+                let row = client
+                    .query("echo", &[&(i as i32)])
+                    .await
+                    .unwrap()
+                    .into_row()
+                    .await
+                    .unwrap()
+                    .unwrap();
                 assert_eq!(row.get::<i32, _>(0), Some(i));
             }
         }));

@@ -41,7 +41,12 @@ pub struct FakeEngine {
 }
 
 impl Engine for FakeEngine {
-    fn login(&self, user: &str, password: &str, database: &str) -> Result<Box<dyn SessionHandler>, ServerMessage> {
+    fn login(
+        &self,
+        user: &str,
+        password: &str,
+        database: &str,
+    ) -> Result<Box<dyn SessionHandler>, ServerMessage> {
         if user != USER || password != PASSWORD {
             return Err(ServerMessage {
                 class: 14,
@@ -49,9 +54,14 @@ impl Engine for FakeEngine {
             });
         }
         if !database.is_empty() && database != DATABASE {
-            return Err(ServerMessage::error(4060, format!("Cannot open database \"{database}\".")));
+            return Err(ServerMessage::error(
+                4060,
+                format!("Cannot open database \"{database}\"."),
+            ));
         }
-        Ok(Box::new(FakeSession { log: Arc::clone(&self.log) }))
+        Ok(Box::new(FakeSession {
+            log: Arc::clone(&self.log),
+        }))
     }
 
     fn database_name(&self) -> String {
@@ -64,7 +74,11 @@ struct FakeSession {
 }
 
 fn col(name: &str, ty: SqlType) -> Column {
-    Column { name: name.into(), ty, nullable: true }
+    Column {
+        name: name.into(),
+        ty,
+        nullable: true,
+    }
 }
 
 pub fn sample_datetime() -> chrono::NaiveDateTime {
@@ -76,7 +90,9 @@ pub fn sample_datetime() -> chrono::NaiveDateTime {
 /// One column of every type, and a matching row of values.
 pub fn all_types() -> (Vec<Column>, Vec<Value>) {
     let dt = sample_datetime();
-    let legacy = NaiveDate::from_ymd_opt(1999, 12, 31).and_then(|d| d.and_hms_milli_opt(23, 59, 58, 990)).expect("valid");
+    let legacy = NaiveDate::from_ymd_opt(1999, 12, 31)
+        .and_then(|d| d.and_hms_milli_opt(23, 59, 58, 990))
+        .expect("valid");
     let cols = vec![
         col("bit", SqlType::Bit),
         col("tiny", SqlType::TinyInt),
@@ -84,7 +100,13 @@ pub fn all_types() -> (Vec<Column>, Vec<Value>) {
         col("int", SqlType::Int),
         col("big", SqlType::BigInt),
         col("float", SqlType::Float),
-        col("dec", SqlType::Decimal { precision: 18, scale: 4 }),
+        col(
+            "dec",
+            SqlType::Decimal {
+                precision: 18,
+                scale: 4,
+            },
+        ),
         col("nvc", SqlType::NVarChar(Some(50))),
         col("nvmax", SqlType::NVarChar(None)),
         col("vc", SqlType::VarChar(Some(50))),
@@ -109,7 +131,10 @@ pub fn all_types() -> (Vec<Column>, Vec<Value>) {
         Value::DateTime(dt),
         Value::DateTime(legacy),
         Value::Date(dt.date()),
-        Value::Guid([0x6F, 0x9A, 0x19, 0x52, 0x40, 0x21, 0x4E, 0x6C, 0x8F, 0x1A, 0x00, 0x11, 0x22, 0x33, 0x44, 0x55]),
+        Value::Guid([
+            0x6F, 0x9A, 0x19, 0x52, 0x40, 0x21, 0x4E, 0x6C, 0x8F, 0x1A, 0x00, 0x11, 0x22, 0x33,
+            0x44, 0x55,
+        ]),
         Value::Bytes(vec![0xDE, 0xAD, 0xBE, 0xEF]),
         Value::Bytes((0..20_000u32).map(|i| i as u8).collect()),
     ];
@@ -117,15 +142,30 @@ pub fn all_types() -> (Vec<Column>, Vec<Value>) {
 }
 
 fn done(kind: DoneKind, count: Option<u64>) -> Done {
-    Done { kind, error: false, count, cur_cmd: if count.is_some() { 0xC1 } else { 0 } }
+    Done {
+        kind,
+        error: false,
+        count,
+        cur_cmd: if count.is_some() { 0xC1 } else { 0 },
+    }
 }
 
 fn failed(kind: DoneKind) -> Done {
-    Done { kind, error: true, count: None, cur_cmd: 0 }
+    Done {
+        kind,
+        error: true,
+        count: None,
+        cur_cmd: 0,
+    }
 }
 
 impl FakeSession {
-    fn statement(&mut self, stmt: &str, kind: DoneKind, reply: &mut dyn Reply) -> Result<(), Abort> {
+    fn statement(
+        &mut self,
+        stmt: &str,
+        kind: DoneKind,
+        reply: &mut dyn Reply,
+    ) -> Result<(), Abort> {
         let mut words = stmt.split_whitespace();
         let cmd = words.next().unwrap_or("");
         let n: u64 = words.next().and_then(|w| w.parse().ok()).unwrap_or(0);
@@ -138,7 +178,10 @@ impl FakeSession {
                 reply.done(done(kind, Some(2)))
             }
             "rows" => {
-                reply.columns(&[col("id", SqlType::BigInt), col("name", SqlType::NVarChar(Some(50)))])?;
+                reply.columns(&[
+                    col("id", SqlType::BigInt),
+                    col("name", SqlType::NVarChar(Some(50))),
+                ])?;
                 for i in 0..n {
                     reply.row(&[Value::Int(i as i64), Value::Str(format!("row {i}"))])?;
                 }
@@ -154,7 +197,10 @@ impl FakeSession {
                 reply.done(failed(kind))
             }
             "info" => {
-                reply.info(&ServerMessage { class: 0, ..ServerMessage::error(50001, "fake info") })?;
+                reply.info(&ServerMessage {
+                    class: 0,
+                    ..ServerMessage::error(50001, "fake info")
+                })?;
                 reply.done(done(kind, None))
             }
             "resets" => {
@@ -173,7 +219,10 @@ impl FakeSession {
             "nocount" => reply.done(done(kind, None)),
             "" => Ok(()),
             other => {
-                reply.error(&ServerMessage::error(102, format!("Incorrect syntax near '{other}'.")))?;
+                reply.error(&ServerMessage::error(
+                    102,
+                    format!("Incorrect syntax near '{other}'."),
+                ))?;
                 reply.done(failed(kind))
             }
         }
@@ -213,7 +262,12 @@ impl SessionHandler for FakeSession {
         } else if !echo.is_empty() {
             let cols: Vec<Column> = echo
                 .iter()
-                .map(|p| col(p.name.trim_start_matches('@'), p.ty.clone().unwrap_or(SqlType::NVarChar(Some(1)))))
+                .map(|p| {
+                    col(
+                        p.name.trim_start_matches('@'),
+                        p.ty.clone().unwrap_or(SqlType::NVarChar(Some(1))),
+                    )
+                })
                 .collect();
             reply.columns(&cols)?;
             reply.row(&echo.iter().map(|p| p.value.clone()).collect::<Vec<_>>())?;
@@ -243,7 +297,9 @@ impl SessionHandler for FakeSession {
 /// A server on a free loopback port around a fresh fake engine.
 pub fn start() -> (ServerHandle, Arc<Log>) {
     let log = Arc::new(Log::default());
-    let engine = Arc::new(FakeEngine { log: Arc::clone(&log) });
+    let engine = Arc::new(FakeEngine {
+        log: Arc::clone(&log),
+    });
     let handle = server::start(engine, ServerConfig::default()).expect("server starts");
     (handle, log)
 }
@@ -269,7 +325,9 @@ pub async fn connect_with(config: tiberius::Config) -> tiberius::Result<Client> 
 
 /// Connects tiberius with the right credentials.
 pub async fn connect(server: &ServerHandle) -> Client {
-    connect_with(config(server, PASSWORD)).await.expect("login succeeds")
+    connect_with(config(server, PASSWORD))
+        .await
+        .expect("login succeeds")
 }
 
 /// The server error number of a tiberius error, if it is one.

@@ -20,7 +20,11 @@ pub fn utf16(s: &str) -> Vec<u8> {
 /// Frames `payload` as packets of at most `size` bytes.
 pub fn packets(ty: u8, status: u8, payload: &[u8], size: usize) -> Vec<u8> {
     let mut out = Vec::new();
-    let chunks: Vec<&[u8]> = if payload.is_empty() { vec![&[]] } else { payload.chunks(size - 8).collect() };
+    let chunks: Vec<&[u8]> = if payload.is_empty() {
+        vec![&[]]
+    } else {
+        payload.chunks(size - 8).collect()
+    };
     for (i, chunk) in chunks.iter().enumerate() {
         let last = i + 1 == chunks.len();
         out.push(ty);
@@ -33,11 +37,16 @@ pub fn packets(ty: u8, status: u8, payload: &[u8], size: usize) -> Vec<u8> {
 }
 
 pub fn prelogin(encryption: u8) -> Vec<u8> {
-    vec![0x00, 0, 11, 0, 6, 0x01, 0, 17, 0, 1, 0xFF, 0x0C, 0, 0, 0, 0, 0, encryption]
+    vec![
+        0x00, 0, 11, 0, 6, 0x01, 0, 17, 0, 1, 0xFF, 0x0C, 0, 0, 0, 0, 0, encryption,
+    ]
 }
 
 pub fn login7(user: &str, password: &str, database: &str, packet_size: u32) -> Vec<u8> {
-    let obfuscated: Vec<u8> = utf16(password).iter().map(|b| b.rotate_left(4) ^ 0xA5).collect();
+    let obfuscated: Vec<u8> = utf16(password)
+        .iter()
+        .map(|b| b.rotate_left(4) ^ 0xA5)
+        .collect();
     let fields: [(usize, Vec<u8>); 9] = [
         (4, utf16("host")),
         (user.encode_utf16().count(), utf16(user)),
@@ -110,7 +119,10 @@ impl RawClient {
     pub fn connect(addr: SocketAddr) -> io::Result<RawClient> {
         let stream = TcpStream::connect(addr)?;
         stream.set_read_timeout(Some(Duration::from_secs(10)))?;
-        Ok(RawClient { stream, packet_size: 4096 })
+        Ok(RawClient {
+            stream,
+            packet_size: 4096,
+        })
     }
 
     /// PRELOGIN and LOGIN7; the login response's tokens.
@@ -124,7 +136,8 @@ impl RawClient {
     }
 
     pub fn send(&mut self, ty: u8, status: u8, payload: &[u8]) -> io::Result<()> {
-        self.stream.write_all(&packets(ty, status, payload, self.packet_size))
+        self.stream
+            .write_all(&packets(ty, status, payload, self.packet_size))
     }
 
     /// Sends bytes, then closes the sending side.
@@ -182,7 +195,10 @@ pub struct Tokens {
 }
 
 fn le16(b: &[u8], at: usize) -> Option<usize> {
-    Some(usize::from(u16::from_le_bytes([*b.get(at)?, *b.get(at + 1)?])))
+    Some(usize::from(u16::from_le_bytes([
+        *b.get(at)?,
+        *b.get(at + 1)?,
+    ])))
 }
 
 impl Tokens {
@@ -193,11 +209,16 @@ impl Tokens {
             let next = match b[i] {
                 0xAA | 0xAB => le16(b, i + 1).map(|len| {
                     let number = i32::from_le_bytes(b[i + 3..i + 7].try_into().unwrap());
-                    if b[i] == 0xAA { t.errors.push(number) } else { t.infos.push(number) }
+                    if b[i] == 0xAA {
+                        t.errors.push(number)
+                    } else {
+                        t.infos.push(number)
+                    }
                     i + 3 + len
                 }),
                 0xE3 => le16(b, i + 1).map(|len| {
-                    t.env_changes.push((b[i + 3], b[i + 4..i + 3 + len].to_vec()));
+                    t.env_changes
+                        .push((b[i + 3], b[i + 4..i + 3 + len].to_vec()));
                     i + 3 + len
                 }),
                 0xAD => le16(b, i + 1).map(|len| {
@@ -211,7 +232,13 @@ impl Tokens {
                 0xAC => {
                     let ordinal = le16(b, i + 1).unwrap() as u16;
                     let name_len = usize::from(b[i + 3]) * 2;
-                    let name = String::from_utf16(&b[i + 4..i + 4 + name_len].chunks(2).map(|c| u16::from_le_bytes([c[0], c[1]])).collect::<Vec<_>>()).unwrap();
+                    let name = String::from_utf16(
+                        &b[i + 4..i + 4 + name_len]
+                            .chunks(2)
+                            .map(|c| u16::from_le_bytes([c[0], c[1]]))
+                            .collect::<Vec<_>>(),
+                    )
+                    .unwrap();
                     let at = i + 4 + name_len + 1 + 4 + 2;
                     assert_eq!(b[at], 0x26, "test parser knows INTN return values only");
                     let len = usize::from(b[at + 2]);
@@ -243,7 +270,10 @@ impl Tokens {
     /// The status of the response's last DONE: the last 13 bytes.
     pub fn final_done_status(payload: &[u8]) -> u16 {
         let d = &payload[payload.len() - 13..];
-        assert!(matches!(d[0], 0xFD | 0xFE | 0xFF), "response ends with a DONE token");
+        assert!(
+            matches!(d[0], 0xFD | 0xFE | 0xFF),
+            "response ends with a DONE token"
+        );
         u16::from_le_bytes([d[1], d[2]])
     }
 }
