@@ -1,0 +1,130 @@
+//! `authenticate`: verify, count failures atomically, lock at the policy's threshold, lift
+//! a lock after `AutoResetHours`, stamp successful logons.
+
+use serde::Serialize;
+
+use crate::db::{traced, LogonDb};
+use crate::model::{req, LogonStatus, UserLogonRow};
+use crate::password::{self, Password};
+use crate::procedure::Procedure;
+use crate::validate::{self, MAX_LOGIN_NAME};
+use crate::Result;
+
+/// Why [`LogonDb::authenticate`] refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum RejectReason {
+    /// Unknown login name or wrong password (indistinguishable on purpose).
+    BadCredentials,
+    /// The logon is locked (now, or already was).
+    Locked,
+    /// The logon is disabled.
+    Disabled,
+}
+
+/// The answer of [`LogonDb::authenticate`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum AuthOutcome {
+    /// The password matched; the logon as it is after stamping the logon. The caller still
+    /// looks at `status` / `password_change_required` (New, Expired, Tac ... are accepted).
+    Accepted {
+        /// The logon after the update.
+        logon: Box<UserLogonRow>,
+    },
+    /// Refused.
+    Rejected {
+        /// Why.
+        reason: RejectReason,
+        /// Failed attempts counted so far (0 for an unknown name).
+        attempts: i32,
+    },
+}
+
+impl LogonDb {
+    /// Checks `password` for logon `name`.
+    ///
+    /// * unknown name (or soft-deleted user): `BadCredentials` after a verify against a dummy
+    ///   hash, so the timing does not reveal which names exist;
+    /// * Locked, and the policy's `AutoResetHours` have passed since the last failure: the
+    ///   lock is lifted first (`UserLogon_Unlock`), then the logon is treated normally;
+    /// * wrong password: counted atomically (`UserLogon_RecordFailedLogon`), which locks at
+    ///   the policy's `InvalidAttempts`; a Locked or Disabled logon is not counted;
+    /// * right password on a Locked or Disabled logon: rejected with that reason;
+    /// * otherwise `UserLogon_RecordSuccessfulLogon` and `Accepted` with the fresh row.
+    pub async fn authenticate(&self, name: &str, password: &Password) -> Result<AuthOutcome> {
+        traced("authenticate", async {
+            validate::login_name("name", name, MAX_LOGIN_NAME)?;
+            let ctx = self.logon_context(name, false).await?;
+            let Some(ctx) = ctx.filter(|c| !c.user_deleted) else {
+                let candidate = password.clone();
+                self.hashing(move || password::verify(&candidate, password::dummy_hash()))
+                    .await?;
+                return Ok(rejected(RejectReason::BadCredentials, 0));
+            };
+            let mut logon = ctx.logon;
+            if logon.status == LogonStatus::Locked && ctx.auto_reset_due {
+                self.call(
+                    &Procedure::new("UserLogon_Unlock")
+                        .arg("LoginName", &name)
+                        .outputs(&[("UserLogonID", "int")]),
+                )
+                .await?;
+                logon.status = LogonStatus::Normal;
+                logon.num_invalid_attempts = 0;
+            }
+            let (candidate, hash) = (password.clone(), logon.user_password.clone());
+            let matches = self
+                .hashing(move || password::verify(&candidate, &hash))
+                .await?;
+            let id = logon.user_logon_id;
+            match (matches, logon.status) {
+                (_, LogonStatus::Locked) => {
+                    Ok(rejected(RejectReason::Locked, logon.num_invalid_attempts))
+                }
+                (_, LogonStatus::Disabled) => Ok(rejected(
+                    if matches {
+                        RejectReason::Disabled
+                    } else {
+                        RejectReason::BadCredentials
+                    },
+                    logon.num_invalid_attempts,
+                )),
+                (false, _) => {
+                    let max_attempts = ctx.policy.invalid_attempts;
+                    let row = self
+                        .call(
+                            &Procedure::new("UserLogon_RecordFailedLogon")
+                                .arg("UserLogonID", &id)
+                                .arg("MaxAttempts", &max_attempts)
+                                .outputs(&[
+                                    ("Status", "nvarchar(20)"),
+                                    ("NumInvalidAttempts", "int"),
+                                ]),
+                        )
+                        .await?;
+                    let status = crate::model::status_column(&row, 1)?;
+                    let attempts = req(&row, 2)?;
+                    let reason = if status == LogonStatus::Locked {
+                        RejectReason::Locked
+                    } else {
+                        RejectReason::BadCredentials
+                    };
+                    Ok(rejected(reason, attempts))
+                }
+                (true, _) => {
+                    self.call(
+                        &Procedure::new("UserLogon_RecordSuccessfulLogon").arg("UserLogonID", &id),
+                    )
+                    .await?;
+                    Ok(AuthOutcome::Accepted {
+                        logon: Box::new(self.get_login_by_logon_id(id).await?),
+                    })
+                }
+            }
+        })
+        .await
+    }
+}
+
+fn rejected(reason: RejectReason, attempts: i32) -> AuthOutcome {
+    AuthOutcome::Rejected { reason, attempts }
+}
