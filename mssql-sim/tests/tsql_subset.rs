@@ -1,0 +1,250 @@
+//! One test per T-SQL behaviour, each checked against what SQL Server
+//! documents for it, through tiberius.
+
+use mssql_sim::Sim;
+use tiberius::{Client, Config, Row};
+use tokio::net::TcpStream;
+use tokio_util::compat::{Compat, TokioAsyncWriteCompatExt};
+
+type Conn = Client<Compat<TcpStream>>;
+
+async fn connect(sim: &Sim) -> Conn {
+    let config = Config::from_ado_string(&sim.ado_connection_string()).unwrap();
+    let tcp = TcpStream::connect(sim.addr()).await.unwrap();
+    Client::connect(config, tcp.compat_write()).await.unwrap()
+}
+
+const SCHEMA: &str = "
+CREATE TABLE dbo.T (ID int IDENTITY(1,1) NOT NULL PRIMARY KEY, Name nvarchar(10) NOT NULL, N int NULL CHECK (N >= 0), At datetime2(3) NULL);
+GO
+CREATE UNIQUE INDEX UX_T_Name ON dbo.T (Name);
+GO
+";
+
+async fn sim() -> (Sim, Conn) {
+    let sim = Sim::builder().script("schema.sql", SCHEMA).start().unwrap();
+    let c = connect(&sim).await;
+    (sim, c)
+}
+
+async fn row(c: &mut Conn, sql: &str) -> Row {
+    c.simple_query(sql).await.unwrap().into_row().await.unwrap().expect("a row")
+}
+
+async fn error_number(c: &mut Conn, sql: &str) -> u32 {
+    let r = match c.simple_query(sql).await {
+        Ok(s) => s.into_results().await.map(|_| ()),
+        Err(e) => Err(e),
+    };
+    match r {
+        Err(tiberius::error::Error::Server(e)) => e.code(),
+        other => panic!("expected a server error from {sql}, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn integer_division_truncates_and_plus_concatenates() {
+    let (_s, mut c) = sim().await;
+    let r = row(&mut c, "SELECT 7 / 2 AS a, -7 / 2 AS b, N'ab' + N'cd' AS c, 1 + 2 AS d, 7 % 3 AS e").await;
+    assert_eq!(r.get::<i32, _>("a"), Some(3));
+    assert_eq!(r.get::<i32, _>("b"), Some(-3));
+    assert_eq!(r.get::<&str, _>("c"), Some("abcd"));
+    assert_eq!(r.get::<i32, _>("d"), Some(3));
+    assert_eq!(r.get::<i32, _>("e"), Some(1));
+}
+
+#[tokio::test]
+async fn comparisons_ignore_case_and_trailing_spaces() {
+    let (_s, mut c) = sim().await;
+    let r = row(&mut c, "SELECT CASE WHEN N'Alice' = N'ALICE  ' THEN 1 ELSE 0 END AS eq, CASE WHEN N'a' < N'B' THEN 1 ELSE 0 END AS lt, LEN(N'ab  ') AS len").await;
+    assert_eq!(r.get::<i32, _>("eq"), Some(1));
+    assert_eq!(r.get::<i32, _>("lt"), Some(1));
+    assert_eq!(r.get::<i32, _>("len"), Some(2));
+}
+
+#[tokio::test]
+async fn unique_index_is_case_insensitive_2601_and_constraints_547_515() {
+    let (_s, mut c) = sim().await;
+    c.simple_query("INSERT INTO dbo.T (Name, N) VALUES (N'x', 1)").await.unwrap().into_results().await.unwrap();
+    assert_eq!(error_number(&mut c, "INSERT INTO dbo.T (Name, N) VALUES (N'X', 1)").await, 2601);
+    assert_eq!(error_number(&mut c, "INSERT INTO dbo.T (Name, N) VALUES (N'y', -1)").await, 547);
+    assert_eq!(error_number(&mut c, "INSERT INTO dbo.T (N) VALUES (1)").await, 515);
+    assert_eq!(error_number(&mut c, "INSERT INTO dbo.T (Name) VALUES (N'01234567890')").await, 2628);
+    let r = row(&mut c, "SELECT COUNT(*) AS n FROM dbo.T").await;
+    assert_eq!(r.get::<i32, _>("n"), Some(1), "failed statements change nothing");
+}
+
+#[tokio::test]
+async fn names_that_do_not_exist_are_207_and_208_and_syntax_is_102() {
+    let (_s, mut c) = sim().await;
+    assert_eq!(error_number(&mut c, "SELECT Nope FROM dbo.T").await, 207);
+    assert_eq!(error_number(&mut c, "SELECT 1 FROM dbo.Missing").await, 208);
+    assert_eq!(error_number(&mut c, "SELEC 1").await, 102);
+    assert_eq!(error_number(&mut c, "SELECT NOSUCHFUNC(1)").await, 195);
+}
+
+#[tokio::test]
+async fn unsupported_constructs_are_refused_by_name() {
+    let (_s, mut c) = sim().await;
+    for (sql, word) in [
+        ("WITH x AS (SELECT 1 AS a) SELECT a FROM x", "common table expressions"),
+        ("MERGE dbo.T AS t USING dbo.T AS s ON t.ID = s.ID WHEN MATCHED THEN DELETE;", "MERGE"),
+        ("SELECT 1 AS a UNION SELECT 2", "UNION"),
+        ("SELECT ROW_NUMBER() OVER (ORDER BY ID) FROM dbo.T", "window functions"),
+        ("CREATE TABLE #tmp (a int)", "temporary tables"),
+    ] {
+        let r = c.simple_query(sql).await;
+        let err = match r {
+            Ok(s) => s.into_results().await.err(),
+            Err(e) => Some(e),
+        };
+        match err {
+            Some(tiberius::error::Error::Server(e)) => {
+                assert_eq!(e.code(), 40000, "{sql}");
+                assert!(e.message().contains(word), "{sql}: {}", e.message());
+            }
+            other => panic!("{sql} was not refused: {other:?}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn try_catch_sees_error_number_and_message() {
+    let (_s, mut c) = sim().await;
+    let r = row(
+        &mut c,
+        "DECLARE @n int, @m nvarchar(4000), @x int;
+         BEGIN TRY SET @x = 1 / 0; END TRY
+         BEGIN CATCH SELECT @n = ERROR_NUMBER(), @m = ERROR_MESSAGE(); END CATCH
+         SELECT @n AS n, @m AS m;",
+    )
+    .await;
+    assert_eq!(r.get::<i32, _>("n"), Some(8134));
+    assert_eq!(r.get::<&str, _>("m"), Some("Divide by zero error encountered."));
+}
+
+#[tokio::test]
+async fn trancount_nests_and_rollback_undoes_everything() {
+    let (_s, mut c) = sim().await;
+    let r = row(
+        &mut c,
+        "BEGIN TRAN; BEGIN TRAN; INSERT INTO dbo.T (Name) VALUES (N'a');
+         DECLARE @t int = @@TRANCOUNT; COMMIT; DECLARE @u int = @@TRANCOUNT; ROLLBACK;
+         SELECT @t AS t, @u AS u, @@TRANCOUNT AS v, (SELECT COUNT(*) FROM dbo.T) AS n;",
+    )
+    .await;
+    assert_eq!(r.get::<i32, _>("t"), Some(2));
+    assert_eq!(r.get::<i32, _>("u"), Some(1));
+    assert_eq!(r.get::<i32, _>("v"), Some(0));
+    assert_eq!(r.get::<i32, _>("n"), Some(0));
+}
+
+#[tokio::test]
+async fn xact_abort_rolls_back_and_stops_the_batch() {
+    let (_s, mut c) = sim().await;
+    let n = error_number(
+        &mut c,
+        "SET XACT_ABORT ON; BEGIN TRAN; INSERT INTO dbo.T (Name) VALUES (N'a'); INSERT INTO dbo.T (Name) VALUES (N'A'); INSERT INTO dbo.T (Name) VALUES (N'b'); COMMIT;",
+    )
+    .await;
+    assert_eq!(n, 2601);
+    let r = row(&mut c, "SELECT COUNT(*) AS n, @@TRANCOUNT AS t FROM dbo.T").await;
+    assert_eq!(r.get::<i32, _>("n"), Some(0));
+    assert_eq!(r.get::<i32, _>("t"), Some(0));
+}
+
+#[tokio::test]
+async fn statement_errors_let_the_batch_go_on_without_xact_abort() {
+    let (_s, mut c) = sim().await;
+    let n = error_number(
+        &mut c,
+        "INSERT INTO dbo.T (Name) VALUES (N'a'); INSERT INTO dbo.T (Name) VALUES (N'A'); INSERT INTO dbo.T (Name) VALUES (N'b');",
+    )
+    .await;
+    assert_eq!(n, 2601);
+    let r = row(&mut c, "SELECT COUNT(*) AS n FROM dbo.T").await;
+    assert_eq!(r.get::<i32, _>("n"), Some(2), "the statement after the duplicate still ran");
+}
+
+#[tokio::test]
+async fn nocount_controls_done_counts() {
+    let (_s, mut c) = sim().await;
+    let counted = c.execute("INSERT INTO dbo.T (Name) VALUES (N'a'), (N'b')", &[]).await.unwrap();
+    assert_eq!(counted.total(), 2);
+    let silent = c.execute("SET NOCOUNT ON; INSERT INTO dbo.T (Name) VALUES (N'c'), (N'd')", &[]).await.unwrap();
+    assert_eq!(silent.total(), 0);
+}
+
+#[tokio::test]
+async fn top_with_offset_is_10741_and_paging_works() {
+    let (_s, mut c) = sim().await;
+    c.simple_query("INSERT INTO dbo.T (Name) VALUES (N'a'), (N'b'), (N'c'), (N'd')").await.unwrap().into_results().await.unwrap();
+    assert_eq!(error_number(&mut c, "SELECT TOP (1) Name FROM dbo.T ORDER BY Name OFFSET 1 ROWS").await, 10741);
+    let rows = c
+        .query("SELECT Name FROM dbo.T ORDER BY Name OFFSET @P1 ROWS FETCH NEXT @P2 ROWS ONLY", &[&1i32, &2i32])
+        .await
+        .unwrap()
+        .into_first_result()
+        .await
+        .unwrap();
+    let names: Vec<&str> = rows.iter().filter_map(|r| r.get::<&str, _>(0)).collect();
+    assert_eq!(names, ["b", "c"]);
+    assert_eq!(error_number(&mut c, "SELECT Name FROM dbo.T ORDER BY Name OFFSET -1 ROWS").await, 10742);
+}
+
+#[tokio::test]
+async fn dateadd_datediff_and_scope_identity() {
+    let (_s, mut c) = sim().await;
+    let r = row(
+        &mut c,
+        "INSERT INTO dbo.T (Name, At) VALUES (N'a', '2024-01-31 10:00:00');
+         DECLARE @id int = SCOPE_IDENTITY();
+         SELECT @id AS id, DATEADD(month, 1, At) AS next, DATEDIFF(day, '2024-01-01', At) AS days,
+                DATEDIFF(year, '2023-12-31', '2024-01-01') AS years, CAST(N'42' AS int) AS n
+         FROM dbo.T WHERE ID = @id;",
+    )
+    .await;
+    assert_eq!(r.get::<i32, _>("id"), Some(1));
+    let next: chrono::NaiveDateTime = r.get("next").unwrap();
+    assert_eq!(next.to_string(), "2024-02-29 10:00:00");
+    assert_eq!(r.get::<i32, _>("days"), Some(30));
+    assert_eq!(r.get::<i32, _>("years"), Some(1));
+    assert_eq!(r.get::<i32, _>("n"), Some(42));
+    assert_eq!(error_number(&mut c, "SELECT CAST(N'abc' AS int)").await, 245);
+}
+
+#[tokio::test]
+async fn output_inserted_returns_the_new_row() {
+    let (_s, mut c) = sim().await;
+    let r = row(&mut c, "INSERT INTO dbo.T (Name) OUTPUT inserted.ID, inserted.Name VALUES (N'z')").await;
+    assert_eq!(r.get::<i32, _>("ID"), Some(1));
+    assert_eq!(r.get::<&str, _>("Name"), Some("z"));
+}
+
+#[tokio::test]
+async fn a_failing_script_names_file_and_line() {
+    let e = Sim::builder().script("bad.sql", "SELECT 1;\nGO\n\nSELECT * FROM dbo.Nope;\n").start().err().expect("must fail");
+    let text = e.to_string();
+    assert!(text.contains("bad.sql:4"), "{text}");
+    assert!(text.contains("208"), "{text}");
+}
+
+#[tokio::test]
+async fn a_database_file_reopens_with_its_data() {
+    let dir = std::env::temp_dir().join(format!("mssql-sim-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("reopen.db");
+    let _ = std::fs::remove_file(&path);
+    {
+        let sim = Sim::builder().database_file(&path).script("schema.sql", SCHEMA).start().unwrap();
+        let mut c = connect(&sim).await;
+        c.simple_query("INSERT INTO dbo.T (Name) VALUES (N'kept')").await.unwrap().into_results().await.unwrap();
+    }
+    let sim = Sim::builder().database_file(&path).script("schema.sql", SCHEMA).start().unwrap();
+    let mut c = connect(&sim).await;
+    let r = row(&mut c, "SELECT Name FROM dbo.T WHERE Name = N'KEPT'").await;
+    assert_eq!(r.get::<&str, _>(0), Some("kept"));
+    drop(c);
+    drop(sim);
+    let _ = std::fs::remove_dir_all(&dir);
+}
