@@ -15,7 +15,11 @@ pub enum StartError {
     Io(std::io::Error),
     Storage(String),
     /// A start-up script failed: its file, the line, and the server's error.
-    Script { file: String, line: i32, error: ServerMessage },
+    Script {
+        file: String,
+        line: i32,
+        error: ServerMessage,
+    },
 }
 
 impl fmt::Display for StartError {
@@ -56,7 +60,10 @@ impl SimBuilder {
     }
     /// A script given as text, e.g. one compiled into a binary.
     pub fn script(mut self, name: impl Into<String>, sql: impl Into<String>) -> Self {
-        self.scripts.push(Script::Text { name: name.into(), sql: sql.into() });
+        self.scripts.push(Script::Text {
+            name: name.into(),
+            sql: sql.into(),
+        });
         self
     }
     /// Keep the database in this file; a later start reopens it with its data.
@@ -80,7 +87,8 @@ impl SimBuilder {
     }
 
     pub fn start(self) -> Result<Sim, StartError> {
-        let db = Database::open(&self.storage, &self.user, &self.password).map_err(|e| StartError::Storage(e.to_string()))?;
+        let db = Database::open(&self.storage, &self.user, &self.password)
+            .map_err(|e| StartError::Storage(e.to_string()))?;
         if db.fresh {
             for script in &self.scripts {
                 match script {
@@ -94,15 +102,29 @@ impl SimBuilder {
                 }
             }
         }
-        let handle = server::start(Arc::new(SimEngine(db)), ServerConfig { addr: SocketAddr::from(([127, 0, 0, 1], self.port)) })
-            .map_err(StartError::Io)?;
-        Ok(Sim { handle: Some(handle), user: self.user, password: self.password })
+        let handle = server::start(
+            Arc::new(SimEngine(db)),
+            ServerConfig {
+                addr: SocketAddr::from(([127, 0, 0, 1], self.port)),
+            },
+        )
+        .map_err(StartError::Io)?;
+        Ok(Sim {
+            handle: Some(handle),
+            user: self.user,
+            password: self.password,
+        })
     }
 }
 
 fn apply(db: &Database, file: &str, sql: &str) -> Result<(), StartError> {
     for (line, batch) in split_batches(sql) {
-        db.run_script_batch(&batch, line).map_err(|error| StartError::Script { file: file.to_string(), line: error.line, error })?;
+        db.run_script_batch(&batch, line)
+            .map_err(|error| StartError::Script {
+                file: file.to_string(),
+                line: error.line,
+                error,
+            })?;
     }
     Ok(())
 }
@@ -110,7 +132,10 @@ fn apply(db: &Database, file: &str, sql: &str) -> Result<(), StartError> {
 /// The `.sql` files of a directory and its subdirectories, in natural order.
 fn script_files(dir: &Path) -> Result<Vec<PathBuf>, StartError> {
     let mut out = Vec::new();
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir).map_err(StartError::Io)?.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(StartError::Io)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
     entries.sort_by(|a, b| natural_cmp(&a.to_string_lossy(), &b.to_string_lossy()));
     for p in entries {
         if p.is_dir() {
@@ -168,10 +193,19 @@ pub struct Sim {
 impl Sim {
     /// Defaults: user `sa`, password `Sim-Passw0rd`, in memory, a free port.
     pub fn builder() -> SimBuilder {
-        SimBuilder { scripts: Vec::new(), storage: Storage::Memory, user: "sa".into(), password: "Sim-Passw0rd".into(), port: 0 }
+        SimBuilder {
+            scripts: Vec::new(),
+            storage: Storage::Memory,
+            user: "sa".into(),
+            password: "Sim-Passw0rd".into(),
+            port: 0,
+        }
     }
     pub fn addr(&self) -> SocketAddr {
-        self.handle.as_ref().map(|h| h.local_addr()).unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 0)))
+        self.handle
+            .as_ref()
+            .map(|h| h.local_addr())
+            .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 0)))
     }
     /// An ADO.NET connection string for this server (no TLS).
     pub fn ado_connection_string(&self) -> String {
@@ -185,7 +219,10 @@ impl Sim {
         )
     }
     pub fn faults(&self) -> &Faults {
-        self.handle.as_ref().map(|h| h.faults().as_ref()).expect("a running Sim has a server")
+        self.handle
+            .as_ref()
+            .map(|h| h.faults().as_ref())
+            .expect("a running Sim has a server")
     }
 }
 

@@ -8,7 +8,10 @@ fn root() -> std::path::PathBuf {
 
 #[test]
 fn project_scripts_apply() {
-    let sim = Sim::builder().script_dir(root().join("migrations")).script_dir(root().join("sql")).start();
+    let sim = Sim::builder()
+        .script_dir(root().join("migrations"))
+        .script_dir(root().join("sql"))
+        .start();
     if let Err(e) = &sim {
         panic!("{e}");
     }

@@ -28,7 +28,13 @@ async fn sim() -> (Sim, Conn) {
 }
 
 async fn row(c: &mut Conn, sql: &str) -> Row {
-    c.simple_query(sql).await.unwrap().into_row().await.unwrap().expect("a row")
+    c.simple_query(sql)
+        .await
+        .unwrap()
+        .into_row()
+        .await
+        .unwrap()
+        .expect("a row")
 }
 
 async fn error_number(c: &mut Conn, sql: &str) -> u32 {
@@ -45,7 +51,11 @@ async fn error_number(c: &mut Conn, sql: &str) -> u32 {
 #[tokio::test]
 async fn integer_division_truncates_and_plus_concatenates() {
     let (_s, mut c) = sim().await;
-    let r = row(&mut c, "SELECT 7 / 2 AS a, -7 / 2 AS b, N'ab' + N'cd' AS c, 1 + 2 AS d, 7 % 3 AS e").await;
+    let r = row(
+        &mut c,
+        "SELECT 7 / 2 AS a, -7 / 2 AS b, N'ab' + N'cd' AS c, 1 + 2 AS d, 7 % 3 AS e",
+    )
+    .await;
     assert_eq!(r.get::<i32, _>("a"), Some(3));
     assert_eq!(r.get::<i32, _>("b"), Some(-3));
     assert_eq!(r.get::<&str, _>("c"), Some("abcd"));
@@ -65,13 +75,34 @@ async fn comparisons_ignore_case_and_trailing_spaces() {
 #[tokio::test]
 async fn unique_index_is_case_insensitive_2601_and_constraints_547_515() {
     let (_s, mut c) = sim().await;
-    c.simple_query("INSERT INTO dbo.T (Name, N) VALUES (N'x', 1)").await.unwrap().into_results().await.unwrap();
-    assert_eq!(error_number(&mut c, "INSERT INTO dbo.T (Name, N) VALUES (N'X', 1)").await, 2601);
-    assert_eq!(error_number(&mut c, "INSERT INTO dbo.T (Name, N) VALUES (N'y', -1)").await, 547);
-    assert_eq!(error_number(&mut c, "INSERT INTO dbo.T (N) VALUES (1)").await, 515);
-    assert_eq!(error_number(&mut c, "INSERT INTO dbo.T (Name) VALUES (N'01234567890')").await, 2628);
+    c.simple_query("INSERT INTO dbo.T (Name, N) VALUES (N'x', 1)")
+        .await
+        .unwrap()
+        .into_results()
+        .await
+        .unwrap();
+    assert_eq!(
+        error_number(&mut c, "INSERT INTO dbo.T (Name, N) VALUES (N'X', 1)").await,
+        2601
+    );
+    assert_eq!(
+        error_number(&mut c, "INSERT INTO dbo.T (Name, N) VALUES (N'y', -1)").await,
+        547
+    );
+    assert_eq!(
+        error_number(&mut c, "INSERT INTO dbo.T (N) VALUES (1)").await,
+        515
+    );
+    assert_eq!(
+        error_number(&mut c, "INSERT INTO dbo.T (Name) VALUES (N'01234567890')").await,
+        2628
+    );
     let r = row(&mut c, "SELECT COUNT(*) AS n FROM dbo.T").await;
-    assert_eq!(r.get::<i32, _>("n"), Some(1), "failed statements change nothing");
+    assert_eq!(
+        r.get::<i32, _>("n"),
+        Some(1),
+        "failed statements change nothing"
+    );
 }
 
 #[tokio::test]
@@ -87,10 +118,19 @@ async fn names_that_do_not_exist_are_207_and_208_and_syntax_is_102() {
 async fn unsupported_constructs_are_refused_by_name() {
     let (_s, mut c) = sim().await;
     for (sql, word) in [
-        ("WITH x AS (SELECT 1 AS a) SELECT a FROM x", "common table expressions"),
-        ("MERGE dbo.T AS t USING dbo.T AS s ON t.ID = s.ID WHEN MATCHED THEN DELETE;", "MERGE"),
+        (
+            "WITH x AS (SELECT 1 AS a) SELECT a FROM x",
+            "common table expressions",
+        ),
+        (
+            "MERGE dbo.T AS t USING dbo.T AS s ON t.ID = s.ID WHEN MATCHED THEN DELETE;",
+            "MERGE",
+        ),
         ("SELECT 1 AS a UNION SELECT 2", "UNION"),
-        ("SELECT ROW_NUMBER() OVER (ORDER BY ID) FROM dbo.T", "window functions"),
+        (
+            "SELECT ROW_NUMBER() OVER (ORDER BY ID) FROM dbo.T",
+            "window functions",
+        ),
         ("CREATE TABLE #tmp (a int)", "temporary tables"),
     ] {
         let r = c.simple_query(sql).await;
@@ -120,7 +160,10 @@ async fn try_catch_sees_error_number_and_message() {
     )
     .await;
     assert_eq!(r.get::<i32, _>("n"), Some(8134));
-    assert_eq!(r.get::<&str, _>("m"), Some("Divide by zero error encountered."));
+    assert_eq!(
+        r.get::<&str, _>("m"),
+        Some("Divide by zero error encountered.")
+    );
 }
 
 #[tokio::test]
@@ -163,25 +206,53 @@ async fn statement_errors_let_the_batch_go_on_without_xact_abort() {
     .await;
     assert_eq!(n, 2601);
     let r = row(&mut c, "SELECT COUNT(*) AS n FROM dbo.T").await;
-    assert_eq!(r.get::<i32, _>("n"), Some(2), "the statement after the duplicate still ran");
+    assert_eq!(
+        r.get::<i32, _>("n"),
+        Some(2),
+        "the statement after the duplicate still ran"
+    );
 }
 
 #[tokio::test]
 async fn nocount_controls_done_counts() {
     let (_s, mut c) = sim().await;
-    let counted = c.execute("INSERT INTO dbo.T (Name) VALUES (N'a'), (N'b')", &[]).await.unwrap();
+    let counted = c
+        .execute("INSERT INTO dbo.T (Name) VALUES (N'a'), (N'b')", &[])
+        .await
+        .unwrap();
     assert_eq!(counted.total(), 2);
-    let silent = c.execute("SET NOCOUNT ON; INSERT INTO dbo.T (Name) VALUES (N'c'), (N'd')", &[]).await.unwrap();
+    let silent = c
+        .execute(
+            "SET NOCOUNT ON; INSERT INTO dbo.T (Name) VALUES (N'c'), (N'd')",
+            &[],
+        )
+        .await
+        .unwrap();
     assert_eq!(silent.total(), 0);
 }
 
 #[tokio::test]
 async fn top_with_offset_is_10741_and_paging_works() {
     let (_s, mut c) = sim().await;
-    c.simple_query("INSERT INTO dbo.T (Name) VALUES (N'a'), (N'b'), (N'c'), (N'd')").await.unwrap().into_results().await.unwrap();
-    assert_eq!(error_number(&mut c, "SELECT TOP (1) Name FROM dbo.T ORDER BY Name OFFSET 1 ROWS").await, 10741);
+    c.simple_query("INSERT INTO dbo.T (Name) VALUES (N'a'), (N'b'), (N'c'), (N'd')")
+        .await
+        .unwrap()
+        .into_results()
+        .await
+        .unwrap();
+    assert_eq!(
+        error_number(
+            &mut c,
+            "SELECT TOP (1) Name FROM dbo.T ORDER BY Name OFFSET 1 ROWS"
+        )
+        .await,
+        10741
+    );
     let rows = c
-        .query("SELECT Name FROM dbo.T ORDER BY Name OFFSET @P1 ROWS FETCH NEXT @P2 ROWS ONLY", &[&1i32, &2i32])
+        .query(
+            "SELECT Name FROM dbo.T ORDER BY Name OFFSET @P1 ROWS FETCH NEXT @P2 ROWS ONLY",
+            &[&1i32, &2i32],
+        )
         .await
         .unwrap()
         .into_first_result()
@@ -189,7 +260,14 @@ async fn top_with_offset_is_10741_and_paging_works() {
         .unwrap();
     let names: Vec<&str> = rows.iter().filter_map(|r| r.get::<&str, _>(0)).collect();
     assert_eq!(names, ["b", "c"]);
-    assert_eq!(error_number(&mut c, "SELECT Name FROM dbo.T ORDER BY Name OFFSET -1 ROWS").await, 10742);
+    assert_eq!(
+        error_number(
+            &mut c,
+            "SELECT Name FROM dbo.T ORDER BY Name OFFSET -1 ROWS"
+        )
+        .await,
+        10742
+    );
 }
 
 #[tokio::test]
@@ -210,20 +288,32 @@ async fn dateadd_datediff_and_scope_identity() {
     assert_eq!(r.get::<i32, _>("days"), Some(30));
     assert_eq!(r.get::<i32, _>("years"), Some(1));
     assert_eq!(r.get::<i32, _>("n"), Some(42));
-    assert_eq!(error_number(&mut c, "SELECT CAST(N'abc' AS int)").await, 245);
+    assert_eq!(
+        error_number(&mut c, "SELECT CAST(N'abc' AS int)").await,
+        245
+    );
 }
 
 #[tokio::test]
 async fn output_inserted_returns_the_new_row() {
     let (_s, mut c) = sim().await;
-    let r = row(&mut c, "INSERT INTO dbo.T (Name) OUTPUT inserted.ID, inserted.Name VALUES (N'z')").await;
+    let r = row(
+        &mut c,
+        "INSERT INTO dbo.T (Name) OUTPUT inserted.ID, inserted.Name VALUES (N'z')",
+    )
+    .await;
     assert_eq!(r.get::<i32, _>("ID"), Some(1));
     assert_eq!(r.get::<&str, _>("Name"), Some("z"));
 }
 
 #[tokio::test]
 async fn a_failing_script_names_file_and_line() {
-    let e = Sim::builder().script("bad.sql", "SELECT 1;\nGO\n\nSELECT * FROM dbo.Nope;\n").start().err().expect("must fail");
+    let Err(e) = Sim::builder()
+        .script("bad.sql", "SELECT 1;\nGO\n\nSELECT * FROM dbo.Nope;\n")
+        .start()
+    else {
+        panic!("a failing script must stop start-up");
+    };
     let text = e.to_string();
     assert!(text.contains("bad.sql:4"), "{text}");
     assert!(text.contains("208"), "{text}");
@@ -236,11 +326,24 @@ async fn a_database_file_reopens_with_its_data() {
     let path = dir.join("reopen.db");
     let _ = std::fs::remove_file(&path);
     {
-        let sim = Sim::builder().database_file(&path).script("schema.sql", SCHEMA).start().unwrap();
+        let sim = Sim::builder()
+            .database_file(&path)
+            .script("schema.sql", SCHEMA)
+            .start()
+            .unwrap();
         let mut c = connect(&sim).await;
-        c.simple_query("INSERT INTO dbo.T (Name) VALUES (N'kept')").await.unwrap().into_results().await.unwrap();
+        c.simple_query("INSERT INTO dbo.T (Name) VALUES (N'kept')")
+            .await
+            .unwrap()
+            .into_results()
+            .await
+            .unwrap();
     }
-    let sim = Sim::builder().database_file(&path).script("schema.sql", SCHEMA).start().unwrap();
+    let sim = Sim::builder()
+        .database_file(&path)
+        .script("schema.sql", SCHEMA)
+        .start()
+        .unwrap();
     let mut c = connect(&sim).await;
     let r = row(&mut c, "SELECT Name FROM dbo.T WHERE Name = N'KEPT'").await;
     assert_eq!(r.get::<&str, _>(0), Some("kept"));

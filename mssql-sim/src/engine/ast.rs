@@ -10,26 +10,54 @@ pub struct Stmt {
 
 #[derive(Clone, Debug)]
 pub enum StmtKind {
-    Query(Query),
-    Insert(Insert),
-    Update(Update),
-    Delete(Delete),
+    Query(Box<Query>),
+    Insert(Box<Insert>),
+    Update(Box<Update>),
+    Delete(Box<Delete>),
     CreateTable(CreateTable),
     CreateIndex(CreateIndex),
     CreateProcedure(Procedure),
-    DropProcedure { name: String, if_exists: bool },
-    DropTable { name: String, if_exists: bool },
+    DropProcedure {
+        name: String,
+        if_exists: bool,
+    },
+    DropTable {
+        name: String,
+        if_exists: bool,
+    },
     Declare(Vec<(String, SqlType, Option<Expr>)>),
-    SetVar { name: String, op: Option<BinOp>, value: Expr },
-    SetOption { option: String, on: bool },
-    If { cond: Expr, then: Box<Stmt>, otherwise: Option<Box<Stmt>> },
-    While { cond: Expr, body: Box<Stmt> },
+    SetVar {
+        name: String,
+        op: Option<BinOp>,
+        value: Expr,
+    },
+    SetOption {
+        option: String,
+        on: bool,
+    },
+    If {
+        cond: Expr,
+        then: Box<Stmt>,
+        otherwise: Option<Box<Stmt>>,
+    },
+    While {
+        cond: Expr,
+        body: Box<Stmt>,
+    },
     Block(Vec<Stmt>),
-    TryCatch { body: Vec<Stmt>, handler: Vec<Stmt> },
+    TryCatch {
+        body: Vec<Stmt>,
+        handler: Vec<Stmt>,
+    },
     Return(Option<Expr>),
     /// `THROW;` re-raises; otherwise number, message, state.
     Throw(Option<(Expr, Expr, Expr)>),
-    Raiserror { message: Expr, severity: Expr, state: Expr, args: Vec<Expr> },
+    Raiserror {
+        message: Expr,
+        severity: Expr,
+        state: Expr,
+        args: Vec<Expr>,
+    },
     Print(Expr),
     BeginTran,
     Commit,
@@ -99,7 +127,11 @@ pub struct TableConstraint {
 pub enum ConstraintKind {
     PrimaryKey(Vec<String>),
     Unique(Vec<String>),
-    ForeignKey { columns: Vec<String>, table: String, ref_columns: Vec<String> },
+    ForeignKey {
+        columns: Vec<String>,
+        table: String,
+        ref_columns: Vec<String>,
+    },
     Check(Expr),
 }
 
@@ -140,10 +172,24 @@ pub enum SelectItem {
 
 #[derive(Clone, Debug)]
 pub enum TableRef {
-    Table { name: String, alias: Option<String> },
-    Derived { query: Box<Query>, alias: String },
-    OpenJson { json: Expr, alias: Option<String> },
-    Join { kind: JoinKind, left: Box<TableRef>, right: Box<TableRef>, on: Option<Expr> },
+    Table {
+        name: String,
+        alias: Option<String>,
+    },
+    Derived {
+        query: Box<Query>,
+        alias: String,
+    },
+    OpenJson {
+        json: Expr,
+        alias: Option<String>,
+    },
+    Join {
+        kind: JoinKind,
+        left: Box<TableRef>,
+        right: Box<TableRef>,
+        on: Option<Expr>,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -206,21 +252,59 @@ pub enum Expr {
     Var(String),
     /// `@@ROWCOUNT` and friends, upper-cased without the sigils.
     Global(String),
-    Column { qualifier: Option<String>, name: String },
+    Column {
+        qualifier: Option<String>,
+        name: String,
+    },
     Binary(BinOp, Box<Expr>, Box<Expr>),
     Neg(Box<Expr>),
     Not(Box<Expr>),
-    IsNull { expr: Box<Expr>, negated: bool },
-    Like { expr: Box<Expr>, pattern: Box<Expr>, negated: bool },
-    Between { expr: Box<Expr>, low: Box<Expr>, high: Box<Expr>, negated: bool },
-    InList { expr: Box<Expr>, list: Vec<Expr>, negated: bool },
-    InQuery { expr: Box<Expr>, query: Box<Query>, negated: bool },
+    IsNull {
+        expr: Box<Expr>,
+        negated: bool,
+    },
+    Like {
+        expr: Box<Expr>,
+        pattern: Box<Expr>,
+        negated: bool,
+    },
+    Between {
+        expr: Box<Expr>,
+        low: Box<Expr>,
+        high: Box<Expr>,
+        negated: bool,
+    },
+    InList {
+        expr: Box<Expr>,
+        list: Vec<Expr>,
+        negated: bool,
+    },
+    InQuery {
+        expr: Box<Expr>,
+        query: Box<Query>,
+        negated: bool,
+    },
     Exists(Box<Query>),
     Subquery(Box<Query>),
-    Case { operand: Option<Box<Expr>>, whens: Vec<(Expr, Expr)>, otherwise: Option<Box<Expr>> },
+    Case {
+        operand: Option<Box<Expr>>,
+        whens: Vec<(Expr, Expr)>,
+        otherwise: Option<Box<Expr>>,
+    },
     /// Upper-cased name; `star` for COUNT(*).
-    Func { name: String, args: Vec<Expr>, star: bool },
+    Func {
+        name: String,
+        args: Vec<Expr>,
+        star: bool,
+    },
     /// DATEADD / DATEDIFF: the date part is a keyword, not an expression.
-    DatePart { name: String, part: String, args: Vec<Expr> },
-    Cast { expr: Box<Expr>, ty: SqlType },
+    DatePart {
+        name: String,
+        part: String,
+        args: Vec<Expr>,
+    },
+    Cast {
+        expr: Box<Expr>,
+        ty: SqlType,
+    },
 }

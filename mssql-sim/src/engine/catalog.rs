@@ -40,7 +40,9 @@ pub struct TableInfo {
 
 impl TableInfo {
     pub fn column(&self, name: &str) -> Option<&ColumnInfo> {
-        self.columns.iter().find(|c| c.name.eq_ignore_ascii_case(name))
+        self.columns
+            .iter()
+            .find(|c| c.name.eq_ignore_ascii_case(name))
     }
     pub fn identity(&self) -> Option<&ColumnInfo> {
         self.columns.iter().find(|c| c.identity)
@@ -49,16 +51,31 @@ impl TableInfo {
     fn encode(&self) -> String {
         let mut out = Vec::new();
         for c in &self.columns {
-            out.push(format!("C\t{}\t{}\t{}\t{}", c.name, type_name(&c.ty), c.nullable as u8, c.identity as u8));
+            out.push(format!(
+                "C\t{}\t{}\t{}\t{}",
+                c.name,
+                type_name(&c.ty),
+                c.nullable as u8,
+                c.identity as u8
+            ));
         }
         for k in &self.unique_keys {
-            out.push(format!("K\t{}\t{}\t{}", k.name, k.constraint.unwrap_or("INDEX"), k.columns.join(",")));
+            out.push(format!(
+                "K\t{}\t{}\t{}",
+                k.name,
+                k.constraint.unwrap_or("INDEX"),
+                k.columns.join(",")
+            ));
         }
         out.join("\n")
     }
 
     fn decode(name: &str, text: &str) -> Option<TableInfo> {
-        let mut t = TableInfo { name: name.to_string(), columns: vec![], unique_keys: vec![] };
+        let mut t = TableInfo {
+            name: name.to_string(),
+            columns: vec![],
+            unique_keys: vec![],
+        };
         for line in text.lines() {
             let f: Vec<&str> = line.split('\t').collect();
             match f.as_slice() {
@@ -106,7 +123,9 @@ impl Catalog {
             _ => self.tables.contains_key(&key) || self.procedures.contains_key(&key),
         };
         found.then(|| {
-            let h = key.bytes().fold(5381u32, |h, b| h.wrapping_mul(33) ^ b as u32);
+            let h = key
+                .bytes()
+                .fold(5381u32, |h, b| h.wrapping_mul(33) ^ b as u32);
             (h & 0x3FFF_FFFF) as i64 + 1
         })
     }
@@ -127,7 +146,10 @@ impl Catalog {
     }
 
     pub fn drop_table(&mut self, conn: &Connection, name: &str) -> rusqlite::Result<()> {
-        conn.execute(&format!("DELETE FROM {CATALOG_TABLE} WHERE kind = 'table' AND name = ?1"), [name])?;
+        conn.execute(
+            &format!("DELETE FROM {CATALOG_TABLE} WHERE kind = 'table' AND name = ?1"),
+            [name],
+        )?;
         self.tables.remove(&name.to_ascii_lowercase());
         Ok(())
     }
@@ -137,12 +159,16 @@ impl Catalog {
             &format!("INSERT OR REPLACE INTO {CATALOG_TABLE} (kind, name, body) VALUES ('procedure', ?1, ?2)"),
             (&p.name, &p.source),
         )?;
-        self.procedures.insert(p.name.to_ascii_lowercase(), Arc::new(p));
+        self.procedures
+            .insert(p.name.to_ascii_lowercase(), Arc::new(p));
         Ok(())
     }
 
     pub fn drop_procedure(&mut self, conn: &Connection, name: &str) -> rusqlite::Result<bool> {
-        conn.execute(&format!("DELETE FROM {CATALOG_TABLE} WHERE kind = 'procedure' AND name = ?1"), [name])?;
+        conn.execute(
+            &format!("DELETE FROM {CATALOG_TABLE} WHERE kind = 'procedure' AND name = ?1"),
+            [name],
+        )?;
         Ok(self.procedures.remove(&name.to_ascii_lowercase()).is_some())
     }
 
@@ -151,7 +177,13 @@ impl Catalog {
     pub fn load(conn: &Connection) -> rusqlite::Result<Catalog> {
         let mut cat = Catalog::default();
         let mut stmt = conn.prepare(&format!("SELECT kind, name, body FROM {CATALOG_TABLE}"))?;
-        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+            ))
+        })?;
         for row in rows {
             let (kind, name, body) = row?;
             if kind == "table" {
@@ -161,7 +193,8 @@ impl Catalog {
             } else if let Ok(stmts) = parse_batch(&body, 1) {
                 for s in stmts {
                     if let super::ast::StmtKind::CreateProcedure(p) = s.kind {
-                        cat.procedures.insert(p.name.to_ascii_lowercase(), Arc::new(p));
+                        cat.procedures
+                            .insert(p.name.to_ascii_lowercase(), Arc::new(p));
                     }
                 }
             }

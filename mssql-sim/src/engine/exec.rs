@@ -89,11 +89,32 @@ fn statement_error(m: ServerMessage) -> Fail {
 
 /// Errors SQL Server raises as batch-aborting (name resolution, conversions, THROW).
 fn aborts_batch(number: i32) -> bool {
-    matches!(number, 102 | 105 | 111 | 137 | 134 | 156 | 195 | 207 | 208 | 209 | 241 | 245 | 2812 | 4104 | 8169 | 40000)
-        || number >= 50000
+    matches!(
+        number,
+        102 | 105
+            | 111
+            | 137
+            | 134
+            | 156
+            | 195
+            | 207
+            | 208
+            | 209
+            | 241
+            | 245
+            | 2812
+            | 4104
+            | 8169
+            | 40000
+    ) || number >= 50000
 }
 
-pub fn sqlite_error(e: rusqlite::Error, catalog: &Catalog, verb: &str, table: &str) -> ServerMessage {
+pub fn sqlite_error(
+    e: rusqlite::Error,
+    catalog: &Catalog,
+    verb: &str,
+    table: &str,
+) -> ServerMessage {
     let text = e.to_string();
     if let Some(m) = decode_error(&text) {
         return m;
@@ -102,12 +123,26 @@ pub fn sqlite_error(e: rusqlite::Error, catalog: &Catalog, verb: &str, table: &s
     if let Some(rest) = text.strip_prefix("UNIQUE constraint failed: ") {
         let info = catalog.table(table);
         let key = info.as_ref().and_then(|t| {
-            let cols: Vec<String> = rest.split(", ").map(|c| c.rsplit('.').next().unwrap_or(c).to_string()).collect();
-            let named = rest.strip_prefix("index '").map(|n| n.trim_end_matches('\''));
-            t.unique_keys.iter().find(|k| match named {
-                Some(n) => k.name.eq_ignore_ascii_case(n),
-                None => k.columns.len() == cols.len() && k.columns.iter().zip(&cols).all(|(a, b)| a.eq_ignore_ascii_case(b)),
-            }).cloned()
+            let cols: Vec<String> = rest
+                .split(", ")
+                .map(|c| c.rsplit('.').next().unwrap_or(c).to_string())
+                .collect();
+            let named = rest
+                .strip_prefix("index '")
+                .map(|n| n.trim_end_matches('\''));
+            t.unique_keys
+                .iter()
+                .find(|k| match named {
+                    Some(n) => k.name.eq_ignore_ascii_case(n),
+                    None => {
+                        k.columns.len() == cols.len()
+                            && k.columns
+                                .iter()
+                                .zip(&cols)
+                                .all(|(a, b)| a.eq_ignore_ascii_case(b))
+                    }
+                })
+                .cloned()
         });
         return match key {
             Some(k) if k.constraint.is_some() => ServerMessage::error(
@@ -135,7 +170,11 @@ pub fn sqlite_error(e: rusqlite::Error, catalog: &Catalog, verb: &str, table: &s
         );
     }
     if text.starts_with("FOREIGN KEY constraint failed") {
-        let kind = if verb == "DELETE" { "REFERENCE" } else { "FOREIGN KEY" };
+        let kind = if verb == "DELETE" {
+            "REFERENCE"
+        } else {
+            "FOREIGN KEY"
+        };
         return ServerMessage::error(
             547,
             format!("The {verb} statement conflicted with the {kind} constraint. The conflict occurred in database \"master\", table \"{db_table}\"."),
@@ -144,7 +183,10 @@ pub fn sqlite_error(e: rusqlite::Error, catalog: &Catalog, verb: &str, table: &s
     if text.contains("malformed JSON") {
         return ServerMessage::error(13609, "JSON text is not properly formatted.");
     }
-    ServerMessage::error(40001, format!("mssql-sim: the storage engine failed: {text}"))
+    ServerMessage::error(
+        40001,
+        format!("mssql-sim: the storage engine failed: {text}"),
+    )
 }
 
 struct EnvView<'a> {
@@ -161,9 +203,18 @@ impl Env for EnvView<'_> {
         let int = |v: i64| Some((SqlType::Int, Value::Int(v)));
         let text = |s: &str| Some((SqlType::NVarChar(Some(128)), Value::Str(s.to_string())));
         let ident = |v: Option<i64>| {
-            Some((SqlType::Decimal { precision: 38, scale: 0 }, v.map(|i| Value::Decimal(i as i128, 0)).unwrap_or(Value::Null)))
+            Some((
+                SqlType::Decimal {
+                    precision: 38,
+                    scale: 0,
+                },
+                v.map(|i| Value::Decimal(i as i128, 0))
+                    .unwrap_or(Value::Null),
+            ))
         };
-        let caught = |f: &dyn Fn(&ServerMessage) -> Value, ty: SqlType| Some((ty, self.caught.map(f).unwrap_or(Value::Null)));
+        let caught = |f: &dyn Fn(&ServerMessage) -> Value, ty: SqlType| {
+            Some((ty, self.caught.map(f).unwrap_or(Value::Null)))
+        };
         match name {
             "@@ROWCOUNT" => int(self.sess.rowcount),
             "@@TRANCOUNT" => int(self.sess.trancount as i64),
@@ -177,14 +228,26 @@ impl Env for EnvView<'_> {
             "SCOPE_IDENTITY" => ident(self.frame.scope_identity),
             "DB_NAME" => text(&self.sess.database),
             "SUSER_SNAME" | "SUSER_NAME" | "USER_NAME" | "CURRENT_USER" => text(&self.sess.user),
-            "XACT_STATE" => Some((SqlType::SmallInt, Value::Int((self.sess.trancount > 0) as i64))),
+            "XACT_STATE" => Some((
+                SqlType::SmallInt,
+                Value::Int((self.sess.trancount > 0) as i64),
+            )),
             "ERROR_NUMBER" => caught(&|m| Value::Int(m.number as i64), SqlType::Int),
             "ERROR_SEVERITY" => caught(&|m| Value::Int(m.class as i64), SqlType::Int),
             "ERROR_STATE" => caught(&|m| Value::Int(m.state as i64), SqlType::Int),
             "ERROR_LINE" => caught(&|m| Value::Int(m.line as i64), SqlType::Int),
-            "ERROR_MESSAGE" => caught(&|m| Value::Str(m.message.clone()), SqlType::NVarChar(Some(4000))),
+            "ERROR_MESSAGE" => caught(
+                &|m| Value::Str(m.message.clone()),
+                SqlType::NVarChar(Some(4000)),
+            ),
             "ERROR_PROCEDURE" => caught(
-                &|m| if m.procedure.is_empty() { Value::Null } else { Value::Str(m.procedure.clone()) },
+                &|m| {
+                    if m.procedure.is_empty() {
+                        Value::Null
+                    } else {
+                        Value::Str(m.procedure.clone())
+                    }
+                },
                 SqlType::NVarChar(Some(128)),
             ),
             _ => None,
@@ -209,7 +272,17 @@ pub struct Run<'a> {
 
 impl<'a> Run<'a> {
     pub fn new(store: &'a mut Store, sess: &'a mut SessionState, reply: &'a mut dyn Reply) -> Self {
-        Run { store, sess, reply, frame: Frame::default(), depth: 0, try_depth: 0, caught: vec![], sent_done: false, failed: false }
+        Run {
+            store,
+            sess,
+            reply,
+            frame: Frame::default(),
+            depth: 0,
+            try_depth: 0,
+            caught: vec![],
+            sent_done: false,
+            failed: false,
+        }
     }
 
     fn done_kind(&self) -> DoneKind {
@@ -224,7 +297,12 @@ impl<'a> Run<'a> {
         self.sent_done = true;
         let count = if self.sess.nocount { None } else { count };
         let kind = self.done_kind();
-        self.reply.done(Done { kind, error, count, cur_cmd })
+        self.reply.done(Done {
+            kind,
+            error,
+            count,
+            cur_cmd,
+        })
     }
 
     fn located(&self, mut m: ServerMessage, line: i32) -> ServerMessage {
@@ -237,8 +315,16 @@ impl<'a> Run<'a> {
         m
     }
 
-    fn translate<T>(&self, line: i32, f: impl FnOnce(&mut Translator) -> Result<T, ServerMessage>) -> R<(T, Vec<Lite>)> {
-        let env = EnvView { frame: &self.frame, sess: self.sess, caught: self.caught.last() };
+    fn translate<T>(
+        &self,
+        line: i32,
+        f: impl FnOnce(&mut Translator) -> Result<T, ServerMessage>,
+    ) -> R<(T, Vec<Lite>)> {
+        let env = EnvView {
+            frame: &self.frame,
+            sess: self.sess,
+            caught: self.caught.last(),
+        };
         let mut t = Translator::new(&self.store.catalog, &env, line);
         let out = f(&mut t).map_err(|m| {
             let batch = aborts_batch(m.number);
@@ -260,7 +346,12 @@ impl<'a> Run<'a> {
         self.reply.error(m)?;
         let kind = self.done_kind();
         self.sent_done = true;
-        self.reply.done(Done { kind, error: true, count: None, cur_cmd: 0 })
+        self.reply.done(Done {
+            kind,
+            error: true,
+            count: None,
+            cur_cmd: 0,
+        })
     }
 
     pub fn run_block(&mut self, stmts: &[Stmt]) -> R<Flow> {
@@ -319,7 +410,11 @@ impl<'a> Run<'a> {
     }
 
     fn cond(&mut self, e: &Expr, line: i32) -> R<bool> {
-        let wrapped = Expr::Case { operand: None, whens: vec![(e.clone(), Expr::Literal(Value::Int(1)))], otherwise: Some(Box::new(Expr::Literal(Value::Int(0)))) };
+        let wrapped = Expr::Case {
+            operand: None,
+            whens: vec![(e.clone(), Expr::Literal(Value::Int(1)))],
+            otherwise: Some(Box::new(Expr::Literal(Value::Int(0)))),
+        };
         Ok(matches!(self.eval(&wrapped, line)?.1, Value::Int(1)))
     }
 
@@ -339,7 +434,16 @@ impl<'a> Run<'a> {
     fn set_var(&mut self, name: &str, v: Value, line: i32) -> R<()> {
         let key = name.to_ascii_lowercase();
         let Some((ty, _)) = self.frame.vars.get(&key).cloned() else {
-            return Err(Fail::Error(self.located(ServerMessage::error(137, format!("Must declare the scalar variable \"{name}\".")), line), true));
+            return Err(Fail::Error(
+                self.located(
+                    ServerMessage::error(
+                        137,
+                        format!("Must declare the scalar variable \"{name}\"."),
+                    ),
+                    line,
+                ),
+                true,
+            ));
         };
         let v = convert(v, &ty, None).map_err(|m| {
             let batch = aborts_batch(m.number);
@@ -620,15 +724,23 @@ impl<'a> Run<'a> {
     }
 
     fn ddl(&mut self, sql: &str, line: i32) -> R<()> {
-        self.store.conn.execute_batch(sql).map_err(|e| self.storage_error(e, "CREATE", "", line))
+        self.store
+            .conn
+            .execute_batch(sql)
+            .map_err(|e| self.storage_error(e, "CREATE", "", line))
     }
 
     fn select(&mut self, q: &Query, line: i32) -> R<()> {
         let (t, params) = self.translate(line, |t| t.query(q, None))?;
-        let assigns: Vec<String> = q.select.items.iter().filter_map(|i| match i {
-            SelectItem::Assign { var, .. } => Some(var.clone()),
-            _ => None,
-        }).collect();
+        let assigns: Vec<String> = q
+            .select
+            .items
+            .iter()
+            .filter_map(|i| match i {
+                SelectItem::Assign { var, .. } => Some(var.clone()),
+                _ => None,
+            })
+            .collect();
         let mut last: Option<Vec<Value>> = None;
         let mut count = 0u64;
         let columns = t.columns.clone();
@@ -676,7 +788,16 @@ impl<'a> Run<'a> {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn dml(&mut self, t: Translated, params: Vec<Lite>, cur_cmd: u16, verb: &str, table: &str, line: i32, insert: bool) -> R<()> {
+    fn dml(
+        &mut self,
+        t: Translated,
+        params: Vec<Lite>,
+        cur_cmd: u16,
+        verb: &str,
+        table: &str,
+        line: i32,
+        insert: bool,
+    ) -> R<()> {
         let returning = !t.columns.is_empty();
         let columns = t.columns.clone();
         let result = (|| -> Result<Result<u64, Abort>, rusqlite::Error> {
@@ -710,7 +831,14 @@ impl<'a> Run<'a> {
             Ok(Err(a)) => return Err(Fail::Abort(a)),
             Err(e) => return Err(self.storage_error(e, verb, table, line)),
         };
-        if insert && n > 0 && self.store.catalog.table(table).is_some_and(|t| t.identity().is_some()) {
+        if insert
+            && n > 0
+            && self
+                .store
+                .catalog
+                .table(table)
+                .is_some_and(|t| t.identity().is_some())
+        {
             let id = self.store.conn.last_insert_rowid();
             self.frame.scope_identity = Some(id);
             self.sess.identity = Some(id);
@@ -724,7 +852,12 @@ impl<'a> Run<'a> {
         let mut args = Vec::new();
         for a in &e.args {
             let (ty, v) = self.eval(&a.value, line)?;
-            args.push(CallArg { name: a.name.clone(), ty: Some(ty), value: v, output: a.output });
+            args.push(CallArg {
+                name: a.name.clone(),
+                ty: Some(ty),
+                value: v,
+                output: a.output,
+            });
         }
         let name = e.procedure.to_ascii_lowercase();
         let outcome = if name == "sp_executesql" {
@@ -742,20 +875,44 @@ impl<'a> Run<'a> {
         }
         self.reply.return_status(outcome.status)?;
         self.sent_done = true;
-        self.reply.done(Done { kind: DoneKind::Proc, error: false, count: None, cur_cmd: 0xE0 })?;
+        self.reply.done(Done {
+            kind: DoneKind::Proc,
+            error: false,
+            count: None,
+            cur_cmd: 0xE0,
+        })?;
         Ok(())
     }
 
     /// Binds arguments to a procedure's parameters and runs it.
     pub fn call(&mut self, procedure: &str, args: &[CallArg], line: i32) -> R<CallOutcome> {
         let Some(p) = self.store.catalog.procedure(procedure) else {
-            return Err(Fail::Error(self.located(ServerMessage::error(2812, format!("Could not find stored procedure '{procedure}'.")), line), true));
+            return Err(Fail::Error(
+                self.located(
+                    ServerMessage::error(
+                        2812,
+                        format!("Could not find stored procedure '{procedure}'."),
+                    ),
+                    line,
+                ),
+                true,
+            ));
         };
         self.invoke(&p.name, &p.params, &p.body, args, line)
     }
 
-    fn invoke(&mut self, name: &str, params: &[ProcParam], body: &[Stmt], args: &[CallArg], line: i32) -> R<CallOutcome> {
-        let mut frame = Frame { procedure: name.to_string(), ..Frame::default() };
+    fn invoke(
+        &mut self,
+        name: &str,
+        params: &[ProcParam],
+        body: &[Stmt],
+        args: &[CallArg],
+        line: i32,
+    ) -> R<CallOutcome> {
+        let mut frame = Frame {
+            procedure: name.to_string(),
+            ..Frame::default()
+        };
         let mut slot: Vec<Option<usize>> = vec![None; args.len()];
         let mut supplied: Vec<Option<Value>> = vec![None; params.len()];
         let mut named = false;
@@ -763,9 +920,21 @@ impl<'a> Run<'a> {
             let idx = match &a.name {
                 Some(n) if !n.is_empty() => {
                     named = true;
-                    params.iter().position(|p| p.name.eq_ignore_ascii_case(n)).ok_or_else(|| {
-                        Fail::Error(self.located(ServerMessage::error(8145, format!("{n} is not a parameter for procedure {name}.")), line), true)
-                    })?
+                    params
+                        .iter()
+                        .position(|p| p.name.eq_ignore_ascii_case(n))
+                        .ok_or_else(|| {
+                            Fail::Error(
+                                self.located(
+                                    ServerMessage::error(
+                                        8145,
+                                        format!("{n} is not a parameter for procedure {name}."),
+                                    ),
+                                    line,
+                                ),
+                                true,
+                            )
+                        })?
                 }
                 _ if named => {
                     return Err(Fail::Error(self.located(ServerMessage::error(119, format!("Must pass parameter number {} and subsequent parameters as '@name = value'. After the form '@name = value' has been used, all subsequent parameters must be passed in the form '@name = value'.", i + 1)), line), true));
@@ -788,8 +957,11 @@ impl<'a> Run<'a> {
                     return Err(Fail::Error(self.located(ServerMessage::error(201, format!("Procedure or function '{name}' expects parameter '{}', which was not supplied.", p.name)), line), true));
                 }
             };
-            let v = convert(v, &p.ty, None).map_err(|m| Fail::Error(self.located(m, line), true))?;
-            frame.vars.insert(p.name.to_ascii_lowercase(), (p.ty.clone(), v));
+            let v =
+                convert(v, &p.ty, None).map_err(|m| Fail::Error(self.located(m, line), true))?;
+            frame
+                .vars
+                .insert(p.name.to_ascii_lowercase(), (p.ty.clone(), v));
         }
         let saved = std::mem::replace(&mut self.frame, frame);
         self.depth += 1;
@@ -805,7 +977,14 @@ impl<'a> Run<'a> {
             .zip(args)
             .map(|(idx, a)| {
                 let p = &params[(*idx)?];
-                (a.output && p.output).then(|| frame.vars.get(&p.name.to_ascii_lowercase()).map(|(_, v)| v.clone())).flatten()
+                (a.output && p.output)
+                    .then(|| {
+                        frame
+                            .vars
+                            .get(&p.name.to_ascii_lowercase())
+                            .map(|(_, v)| v.clone())
+                    })
+                    .flatten()
             })
             .collect();
         Ok(CallOutcome { status, outputs })
@@ -818,10 +997,21 @@ impl<'a> Run<'a> {
             _ => None,
         };
         let Some(sql) = text(args.first()) else {
-            return Err(Fail::Error(self.located(ServerMessage::error(214, "Procedure expects parameter '@statement' of type 'ntext/nchar/nvarchar'."), line), true));
+            return Err(Fail::Error(
+                self.located(
+                    ServerMessage::error(
+                        214,
+                        "Procedure expects parameter '@statement' of type 'ntext/nchar/nvarchar'.",
+                    ),
+                    line,
+                ),
+                true,
+            ));
         };
         let decls = match text(args.get(1)) {
-            Some(d) if !d.trim().is_empty() => parse_param_decls(&d).map_err(|m| Fail::Error(self.located(m, line), true))?,
+            Some(d) if !d.trim().is_empty() => {
+                parse_param_decls(&d).map_err(|m| Fail::Error(self.located(m, line), true))?
+            }
             _ => Vec::new(),
         };
         let body = parse_batch(&sql, 1).map_err(|m| Fail::Error(m, true))?;

@@ -75,7 +75,10 @@ fn datetime_arg(ctx: &Context<'_>, i: usize) -> rusqlite::Result<Option<NaiveDat
     match text_arg(ctx, i)? {
         None => Ok(None),
         Some(s) => parse_datetime(&s).map(Some).ok_or_else(|| {
-            tsql_error(241, "Conversion failed when converting date and/or time from character string.")
+            tsql_error(
+                241,
+                "Conversion failed when converting date and/or time from character string.",
+            )
         }),
     }
 }
@@ -93,7 +96,12 @@ fn date_part(part: &str) -> rusqlite::Result<&'static str> {
         "millisecond" | "ms" => "millisecond",
         "microsecond" | "mcs" => "microsecond",
         "nanosecond" | "ns" => "nanosecond",
-        other => return Err(tsql_error(155, &format!("'{other}' is not a recognized dateadd option."))),
+        other => {
+            return Err(tsql_error(
+                155,
+                &format!("'{other}' is not a recognized dateadd option."),
+            ))
+        }
     })
 }
 
@@ -168,7 +176,12 @@ pub fn register(conn: &Connection) -> rusqlite::Result<()> {
         };
         let out = dateadd(part, n, d)
             .filter(|r| r.year() >= 1 && r.year() <= 9999)
-            .ok_or_else(|| tsql_error(517, "Adding a value to a 'datetime2' column caused an overflow."))?;
+            .ok_or_else(|| {
+                tsql_error(
+                    517,
+                    "Adding a value to a 'datetime2' column caused an overflow.",
+                )
+            })?;
         Ok(Lite::Text(format_datetime(&out)))
     })?;
     conn.create_scalar_function("tsql_datediff", 3, det, |ctx| {
@@ -188,8 +201,12 @@ pub fn register(conn: &Connection) -> rusqlite::Result<()> {
     conn.create_scalar_function("tsql_len", 1, det, |ctx| {
         Ok(text_arg(ctx, 0)?.map(|s| s.trim_end_matches(' ').chars().count() as i64))
     })?;
-    conn.create_scalar_function("tsql_upper", 1, det, |ctx| Ok(text_arg(ctx, 0)?.map(|s| s.to_uppercase())))?;
-    conn.create_scalar_function("tsql_lower", 1, det, |ctx| Ok(text_arg(ctx, 0)?.map(|s| s.to_lowercase())))?;
+    conn.create_scalar_function("tsql_upper", 1, det, |ctx| {
+        Ok(text_arg(ctx, 0)?.map(|s| s.to_uppercase()))
+    })?;
+    conn.create_scalar_function("tsql_lower", 1, det, |ctx| {
+        Ok(text_arg(ctx, 0)?.map(|s| s.to_lowercase()))
+    })?;
     conn.create_scalar_function("tsql_div", 2, det, |ctx| {
         let (a, b) = (ctx.get_raw(0), ctx.get_raw(1));
         Ok(match (a, b) {

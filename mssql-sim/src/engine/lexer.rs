@@ -5,7 +5,10 @@ use crate::types::ServerMessage;
 #[derive(Clone, Debug, PartialEq)]
 pub enum Tok {
     /// A bare or bracketed identifier or keyword; `quoted` for `[x]` / `"x"`.
-    Ident { text: String, quoted: bool },
+    Ident {
+        text: String,
+        quoted: bool,
+    },
     /// `@name` (local) or `@@name` (global), with the sigils.
     Var(String),
     Int(i64),
@@ -23,8 +26,8 @@ pub struct Token {
 }
 
 const SYMBOLS: [&str; 22] = [
-    "<>", "!=", ">=", "<=", "!<", "!>", "+=", "-=", "*=", "/=", "(", ")", ",", ";", ".", "=", "<", ">",
-    "+", "-", "*", "/",
+    "<>", "!=", ">=", "<=", "!<", "!>", "+=", "-=", "*=", "/=", "(", ")", ",", ";", ".", "=", "<",
+    ">", "+", "-", "*", "/",
 ];
 
 pub fn tokenize(sql: &str, first_line: i32) -> Result<Vec<Token>, ServerMessage> {
@@ -81,7 +84,12 @@ pub fn tokenize(sql: &str, first_line: i32) -> Result<Vec<Token>, ServerMessage>
             continue;
         }
         let start_line = line;
-        let push = |out: &mut Vec<Token>, tok: Tok| out.push(Token { tok, line: start_line });
+        let push = |out: &mut Vec<Token>, tok: Tok| {
+            out.push(Token {
+                tok,
+                line: start_line,
+            })
+        };
         // N'...' and '...'
         let national = (c == 'N' || c == 'n') && chars.get(i + 1) == Some(&'\'');
         if c == '\'' || national {
@@ -139,7 +147,13 @@ pub fn tokenize(sql: &str, first_line: i32) -> Result<Vec<Token>, ServerMessage>
                     }
                 }
             }
-            push(&mut out, Tok::Ident { text: s, quoted: true });
+            push(
+                &mut out,
+                Tok::Ident {
+                    text: s,
+                    quoted: true,
+                },
+            );
             continue;
         }
         if c == '0' && matches!(chars.get(i + 1), Some('x') | Some('X')) {
@@ -149,7 +163,11 @@ pub fn tokenize(sql: &str, first_line: i32) -> Result<Vec<Token>, ServerMessage>
                 i += 1;
             }
             let hex: String = chars[start..i].iter().collect();
-            let padded = if hex.len() % 2 == 1 { format!("0{hex}") } else { hex };
+            let padded = if hex.len() % 2 == 1 {
+                format!("0{hex}")
+            } else {
+                hex
+            };
             let bytes = (0..padded.len())
                 .step_by(2)
                 .map(|k| u8::from_str_radix(&padded[k..k + 2], 16).unwrap_or(0))
@@ -157,7 +175,8 @@ pub fn tokenize(sql: &str, first_line: i32) -> Result<Vec<Token>, ServerMessage>
             push(&mut out, Tok::Bin(bytes));
             continue;
         }
-        if c.is_ascii_digit() || (c == '.' && chars.get(i + 1).is_some_and(|d| d.is_ascii_digit())) {
+        if c.is_ascii_digit() || (c == '.' && chars.get(i + 1).is_some_and(|d| d.is_ascii_digit()))
+        {
             let start = i;
             while i < chars.len() && chars[i].is_ascii_digit() {
                 i += 1;
@@ -199,7 +218,13 @@ pub fn tokenize(sql: &str, first_line: i32) -> Result<Vec<Token>, ServerMessage>
             if text.starts_with('@') {
                 push(&mut out, Tok::Var(text));
             } else {
-                push(&mut out, Tok::Ident { text, quoted: false });
+                push(
+                    &mut out,
+                    Tok::Ident {
+                        text,
+                        quoted: false,
+                    },
+                );
             }
             continue;
         }

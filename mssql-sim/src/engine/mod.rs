@@ -19,7 +19,10 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 
 use rusqlite::Connection;
 
-use crate::session::{Abort, Done, DoneKind, Engine, Reply, RpcCall, RpcTarget, SessionHandler, TranChange, TranRequest};
+use crate::session::{
+    Abort, Done, DoneKind, Engine, Reply, RpcCall, RpcTarget, SessionHandler, TranChange,
+    TranRequest,
+};
 use crate::types::{Column, ServerMessage, SqlType, Value};
 use catalog::Catalog;
 use exec::{CallArg, Fail, Run, SessionState, Store};
@@ -59,7 +62,9 @@ impl Database {
             Storage::File(p) => Connection::open(p)?,
         };
         functions::register(&conn)?;
-        conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")?;
+        conn.execute_batch(
+            "PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;",
+        )?;
         conn.set_prepared_statement_cache_capacity(512);
         let fresh = !conn
             .prepare("SELECT 1 FROM sqlite_master WHERE name = ?1")?
@@ -68,7 +73,10 @@ impl Database {
         let catalog = Catalog::load(&conn)?;
         Ok(Arc::new(Database {
             store: Mutex::new(Store { conn, catalog }),
-            owner: Owner { current: Mutex::new(None), freed: Condvar::new() },
+            owner: Owner {
+                current: Mutex::new(None),
+                freed: Condvar::new(),
+            },
             next_spid: AtomicU16::new(51),
             user: user.into(),
             password: password.into(),
@@ -80,7 +88,11 @@ impl Database {
     fn acquire(&self, spid: u16) -> MutexGuard<'_, Store> {
         let mut cur = lock(&self.owner.current);
         while cur.is_some_and(|o| o != spid) {
-            cur = self.owner.freed.wait(cur).unwrap_or_else(PoisonError::into_inner);
+            cur = self
+                .owner
+                .freed
+                .wait(cur)
+                .unwrap_or_else(PoisonError::into_inner);
         }
         *cur = Some(spid);
         drop(cur);
@@ -157,7 +169,12 @@ impl Reply for ScriptReply {
 pub struct SimEngine(pub Arc<Database>);
 
 impl Engine for SimEngine {
-    fn login(&self, user: &str, password: &str, _database: &str) -> Result<Box<dyn SessionHandler>, ServerMessage> {
+    fn login(
+        &self,
+        user: &str,
+        password: &str,
+        _database: &str,
+    ) -> Result<Box<dyn SessionHandler>, ServerMessage> {
         let db = &self.0;
         if user != db.user || password != db.password {
             let mut m = ServerMessage::error(18456, format!("Login failed for user '{user}'."));
@@ -166,13 +183,15 @@ impl Engine for SimEngine {
         }
         // SPIDs 1-50 are SQL Server's own; wrap within the user range.
         let spid = 51 + db.next_spid.fetch_add(1, Ordering::Relaxed) % 30000;
-        Ok(Box::new(SimSession { db: db.clone(), state: SessionState::new(spid, &db.name, user) }))
+        Ok(Box::new(SimSession {
+            db: db.clone(),
+            state: SessionState::new(spid, &db.name, user),
+        }))
     }
     fn database_name(&self) -> String {
         self.0.name.clone()
     }
 }
-
 
 pub struct SimSession {
     db: Arc<Database>,
@@ -180,14 +199,23 @@ pub struct SimSession {
 }
 
 impl SimSession {
-    fn request(&mut self, reply: &mut dyn Reply, f: impl FnOnce(&mut Run<'_>) -> Result<(), Abort>) -> Result<(), Abort> {
+    fn request(
+        &mut self,
+        reply: &mut dyn Reply,
+        f: impl FnOnce(&mut Run<'_>) -> Result<(), Abort>,
+    ) -> Result<(), Abort> {
         let spid = self.state.spid;
         let result = {
             let mut store = self.db.acquire(spid);
             let mut run = Run::new(&mut store, &mut self.state, reply);
             let r = f(&mut run);
             if r.is_ok() && !run.sent_done {
-                run.reply.done(Done { kind: DoneKind::Done, error: false, count: None, cur_cmd: 0 })?;
+                run.reply.done(Done {
+                    kind: DoneKind::Done,
+                    error: false,
+                    count: None,
+                    cur_cmd: 0,
+                })?;
             }
             if matches!(r, Err(Abort::Cancelled)) && run.sess.trancount > 0 && run.sess.xact_abort {
                 let _ = run.rollback();
@@ -210,16 +238,26 @@ impl SessionHandler for SimSession {
         let args: Vec<CallArg> = call
             .params
             .iter()
-            .map(|p| CallArg { name: Some(p.name.clone()).filter(|n| !n.is_empty()), ty: p.ty.clone(), value: p.value.clone(), output: p.output })
+            .map(|p| CallArg {
+                name: Some(p.name.clone()).filter(|n| !n.is_empty()),
+                ty: p.ty.clone(),
+                value: p.value.clone(),
+                output: p.output,
+            })
             .collect();
         let target = call.target.clone();
         self.request(reply, move |run| {
             let outcome = match &target {
                 RpcTarget::ExecuteSql => run.execute_sql(&args, 1),
-                RpcTarget::Named(n) if n.eq_ignore_ascii_case("sp_executesql") => run.execute_sql(&args, 1),
+                RpcTarget::Named(n) if n.eq_ignore_ascii_case("sp_executesql") => {
+                    run.execute_sql(&args, 1)
+                }
                 RpcTarget::Named(n) => run.call(n, &args, 1),
                 RpcTarget::ProcId(id) => Err(Fail::Error(
-                    parser::unsupported(&format!("the system procedure with id {id} (only sp_executesql)"), 1),
+                    parser::unsupported(
+                        &format!("the system procedure with id {id} (only sp_executesql)"),
+                        1,
+                    ),
                     true,
                 )),
             };
@@ -229,21 +267,41 @@ impl SessionHandler for SimSession {
                     for (i, (p, v)) in args.iter().zip(&o.outputs).enumerate() {
                         if let (true, Some(v)) = (p.output, v) {
                             let ty = p.ty.clone().unwrap_or_else(|| value::literal_type(v));
-                            run.reply.return_value(i as u16, p.name.as_deref().unwrap_or(""), &ty, v)?;
+                            run.reply.return_value(
+                                i as u16,
+                                p.name.as_deref().unwrap_or(""),
+                                &ty,
+                                v,
+                            )?;
                         }
                     }
                     run.sent_done = true;
-                    run.reply.done(Done { kind: DoneKind::Proc, error: false, count: None, cur_cmd: 0 })
+                    run.reply.done(Done {
+                        kind: DoneKind::Proc,
+                        error: false,
+                        count: None,
+                        cur_cmd: 0,
+                    })
                 }
                 Err(Fail::Abort(a)) => Err(a),
                 Err(Fail::Error(m, _)) => {
                     run.reply.error(&m)?;
                     run.sent_done = true;
-                    run.reply.done(Done { kind: DoneKind::Proc, error: true, count: None, cur_cmd: 0 })
+                    run.reply.done(Done {
+                        kind: DoneKind::Proc,
+                        error: true,
+                        count: None,
+                        cur_cmd: 0,
+                    })
                 }
                 Err(Fail::Reported) => {
                     run.sent_done = true;
-                    run.reply.done(Done { kind: DoneKind::Proc, error: true, count: None, cur_cmd: 0 })
+                    run.reply.done(Done {
+                        kind: DoneKind::Proc,
+                        error: true,
+                        count: None,
+                        cur_cmd: 0,
+                    })
                 }
             }
         })
@@ -261,7 +319,8 @@ impl SessionHandler for SimSession {
     fn reset(&mut self) {
         self.end_transaction();
         let spid = self.state.spid;
-        self.state = SessionState::new(spid, &self.state.database.clone(), &self.state.user.clone());
+        self.state =
+            SessionState::new(spid, &self.state.database.clone(), &self.state.user.clone());
     }
 }
 
@@ -295,7 +354,12 @@ pub fn split_batches(script: &str) -> Vec<(i32, String)> {
     let mut start = 1;
     for (i, line) in script.lines().enumerate() {
         let t = line.trim();
-        let is_go = t.len() >= 2 && t[..2].eq_ignore_ascii_case("go") && t[2..].trim().chars().all(|c| c.is_ascii_digit() || c == ';');
+        let is_go = t.len() >= 2
+            && t[..2].eq_ignore_ascii_case("go")
+            && t[2..]
+                .trim()
+                .chars()
+                .all(|c| c.is_ascii_digit() || c == ';');
         if is_go {
             if !current.trim().is_empty() {
                 out.push((start, std::mem::take(&mut current)));
@@ -317,5 +381,6 @@ pub fn split_batches(script: &str) -> Vec<(i32, String)> {
 }
 
 pub fn is_script(path: &Path) -> bool {
-    path.extension().is_some_and(|e| e.eq_ignore_ascii_case("sql"))
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("sql"))
 }

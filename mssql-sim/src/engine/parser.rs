@@ -10,7 +10,12 @@ pub type PResult<T> = Result<T, ServerMessage>;
 /// Parses a batch (the text between two `GO` lines).
 pub fn parse_batch(sql: &str, first_line: i32) -> PResult<Vec<Stmt>> {
     let tokens = tokenize(sql, first_line)?;
-    let mut p = Parser { toks: tokens, pos: 0, src: sql, first_line };
+    let mut p = Parser {
+        toks: tokens,
+        pos: 0,
+        src: sql,
+        first_line,
+    };
     let mut out = Vec::new();
     while !p.at_end() {
         if p.eat_sym(";") {
@@ -19,7 +24,10 @@ pub fn parse_batch(sql: &str, first_line: i32) -> PResult<Vec<Stmt>> {
         let line = p.line();
         let stmt = p.statement()?;
         if !out.is_empty() && matches!(stmt.kind, StmtKind::CreateProcedure(_)) {
-            let mut m = ServerMessage::error(111, "'CREATE/ALTER PROCEDURE' must be the first statement in a query batch.");
+            let mut m = ServerMessage::error(
+                111,
+                "'CREATE/ALTER PROCEDURE' must be the first statement in a query batch.",
+            );
             m.class = 15;
             m.line = line;
             return Err(m);
@@ -32,7 +40,12 @@ pub fn parse_batch(sql: &str, first_line: i32) -> PResult<Vec<Stmt>> {
 /// Parses the parameter declaration string of sp_executesql (`@P1 int, @P2 nvarchar(4000) OUTPUT`).
 pub fn parse_param_decls(decl: &str) -> PResult<Vec<ProcParam>> {
     let tokens = tokenize(decl, 1)?;
-    let mut p = Parser { toks: tokens, pos: 0, src: decl, first_line: 1 };
+    let mut p = Parser {
+        toks: tokens,
+        pos: 0,
+        src: decl,
+        first_line: 1,
+    };
     let mut params = Vec::new();
     while !p.at_end() {
         params.push(p.proc_param()?);
@@ -49,7 +62,12 @@ pub fn parse_param_decls(decl: &str) -> PResult<Vec<ProcParam>> {
 /// Parses a type name such as `nvarchar(128)`.
 pub fn parse_type_name(text: &str) -> PResult<SqlType> {
     let tokens = tokenize(text, 1)?;
-    let mut p = Parser { toks: tokens, pos: 0, src: text, first_line: 1 };
+    let mut p = Parser {
+        toks: tokens,
+        pos: 0,
+        src: text,
+        first_line: 1,
+    };
     p.data_type()
 }
 
@@ -64,12 +82,76 @@ pub fn unsupported(what: &str, line: i32) -> ServerMessage {
 
 /// Words that end an implicit alias or a statement.
 const RESERVED: &[&str] = &[
-    "SELECT", "FROM", "WHERE", "GROUP", "ORDER", "HAVING", "INNER", "LEFT", "RIGHT", "FULL", "CROSS", "JOIN",
-    "ON", "UNION", "EXCEPT", "INTERSECT", "INSERT", "UPDATE", "DELETE", "SET", "DECLARE", "IF", "ELSE", "WHILE",
-    "BEGIN", "END", "RETURN", "THROW", "RAISERROR", "EXEC", "EXECUTE", "COMMIT", "ROLLBACK", "OFFSET", "FETCH",
-    "OUTPUT", "VALUES", "WITH", "AS", "AND", "OR", "NOT", "CREATE", "DROP", "ALTER", "PRINT", "BREAK",
-    "CONTINUE", "OPTION", "FOR", "USE", "GO", "TRUNCATE", "MERGE", "WHEN", "THEN", "CASE", "IS", "IN", "LIKE",
-    "BETWEEN", "NULL", "INTO", "OUTER", "APPLY", "TOP", "DISTINCT", "SAVE", "WAITFOR", "GOTO",
+    "SELECT",
+    "FROM",
+    "WHERE",
+    "GROUP",
+    "ORDER",
+    "HAVING",
+    "INNER",
+    "LEFT",
+    "RIGHT",
+    "FULL",
+    "CROSS",
+    "JOIN",
+    "ON",
+    "UNION",
+    "EXCEPT",
+    "INTERSECT",
+    "INSERT",
+    "UPDATE",
+    "DELETE",
+    "SET",
+    "DECLARE",
+    "IF",
+    "ELSE",
+    "WHILE",
+    "BEGIN",
+    "END",
+    "RETURN",
+    "THROW",
+    "RAISERROR",
+    "EXEC",
+    "EXECUTE",
+    "COMMIT",
+    "ROLLBACK",
+    "OFFSET",
+    "FETCH",
+    "OUTPUT",
+    "VALUES",
+    "WITH",
+    "AS",
+    "AND",
+    "OR",
+    "NOT",
+    "CREATE",
+    "DROP",
+    "ALTER",
+    "PRINT",
+    "BREAK",
+    "CONTINUE",
+    "OPTION",
+    "FOR",
+    "USE",
+    "GO",
+    "TRUNCATE",
+    "MERGE",
+    "WHEN",
+    "THEN",
+    "CASE",
+    "IS",
+    "IN",
+    "LIKE",
+    "BETWEEN",
+    "NULL",
+    "INTO",
+    "OUTER",
+    "APPLY",
+    "TOP",
+    "DISTINCT",
+    "SAVE",
+    "WAITFOR",
+    "GOTO",
 ];
 
 struct Parser<'a> {
@@ -110,7 +192,11 @@ impl Parser<'_> {
     fn unexpected(&self) -> ServerMessage {
         let near = match self.peek() {
             Some(t) => Self::describe(t),
-            None => self.toks.last().map(|t| Self::describe(&t.tok)).unwrap_or_default(),
+            None => self
+                .toks
+                .last()
+                .map(|t| Self::describe(&t.tok))
+                .unwrap_or_default(),
         };
         let mut m = ServerMessage::error(102, format!("Incorrect syntax near '{near}'."));
         m.class = 15;
@@ -120,7 +206,10 @@ impl Parser<'_> {
     /// The keyword at the cursor, upper-cased (never for quoted names).
     fn kw(&self) -> Option<String> {
         match self.peek() {
-            Some(Tok::Ident { text, quoted: false }) => Some(text.to_ascii_uppercase()),
+            Some(Tok::Ident {
+                text,
+                quoted: false,
+            }) => Some(text.to_ascii_uppercase()),
             _ => None,
         }
     }
@@ -195,9 +284,10 @@ impl Parser<'_> {
         }
         let name = parts.pop().unwrap_or_default();
         match parts.last() {
-            Some(schema) if !schema.eq_ignore_ascii_case("dbo") => {
-                Err(unsupported(&format!("schema '{schema}' (only dbo exists)"), line))
-            }
+            Some(schema) if !schema.eq_ignore_ascii_case("dbo") => Err(unsupported(
+                &format!("schema '{schema}' (only dbo exists)"),
+                line,
+            )),
             _ => Ok(name),
         }
     }
@@ -214,7 +304,7 @@ impl Parser<'_> {
             return Err(self.unexpected());
         };
         match kw.as_str() {
-            "SELECT" => Ok(StmtKind::Query(self.query()?)),
+            "SELECT" => Ok(StmtKind::Query(Box::new(self.query()?))),
             "INSERT" => self.insert(),
             "UPDATE" => self.update(),
             "DELETE" => self.delete(),
@@ -227,9 +317,16 @@ impl Parser<'_> {
                 let cond = self.expr()?;
                 let then = Box::new(self.statement()?);
                 self.eat_sym(";");
-                let otherwise =
-                    if self.eat_kw("ELSE") { Some(Box::new(self.statement()?)) } else { None };
-                Ok(StmtKind::If { cond, then, otherwise })
+                let otherwise = if self.eat_kw("ELSE") {
+                    Some(Box::new(self.statement()?))
+                } else {
+                    None
+                };
+                Ok(StmtKind::If {
+                    cond,
+                    then,
+                    otherwise,
+                })
             }
             "WHILE" => {
                 self.pos += 1;
@@ -275,7 +372,12 @@ impl Parser<'_> {
                 if self.is_kw("WITH") {
                     return Err(unsupported("RAISERROR ... WITH options", line));
                 }
-                Ok(StmtKind::Raiserror { message, severity, state, args })
+                Ok(StmtKind::Raiserror {
+                    message,
+                    severity,
+                    state,
+                    args,
+                })
             }
             "PRINT" => {
                 self.pos += 1;
@@ -286,12 +388,18 @@ impl Parser<'_> {
                 if !(self.eat_kw("TRANSACTION") || self.eat_kw("TRAN")) {
                     self.eat_kw("WORK");
                 }
-                if matches!(self.peek(), Some(Tok::Ident { quoted: false, .. }) | Some(Tok::Var(_)))
-                    && !self.starts_statement()
+                if matches!(
+                    self.peek(),
+                    Some(Tok::Ident { quoted: false, .. }) | Some(Tok::Var(_))
+                ) && !self.starts_statement()
                 {
                     return Err(unsupported("named transactions and savepoints", line));
                 }
-                Ok(if kw == "COMMIT" { StmtKind::Commit } else { StmtKind::Rollback })
+                Ok(if kw == "COMMIT" {
+                    StmtKind::Commit
+                } else {
+                    StmtKind::Rollback
+                })
             }
             "EXEC" | "EXECUTE" => self.exec(),
             "BREAK" => {
@@ -318,9 +426,29 @@ impl Parser<'_> {
         matches!(
             self.kw().as_deref(),
             Some(
-                "SELECT" | "INSERT" | "UPDATE" | "DELETE" | "SET" | "DECLARE" | "IF" | "WHILE" | "BEGIN"
-                    | "END" | "RETURN" | "THROW" | "RAISERROR" | "EXEC" | "EXECUTE" | "COMMIT" | "ROLLBACK"
-                    | "PRINT" | "ELSE" | "CREATE" | "DROP" | "BREAK" | "CONTINUE"
+                "SELECT"
+                    | "INSERT"
+                    | "UPDATE"
+                    | "DELETE"
+                    | "SET"
+                    | "DECLARE"
+                    | "IF"
+                    | "WHILE"
+                    | "BEGIN"
+                    | "END"
+                    | "RETURN"
+                    | "THROW"
+                    | "RAISERROR"
+                    | "EXEC"
+                    | "EXECUTE"
+                    | "COMMIT"
+                    | "ROLLBACK"
+                    | "PRINT"
+                    | "ELSE"
+                    | "CREATE"
+                    | "DROP"
+                    | "BREAK"
+                    | "CONTINUE"
             )
         )
     }
@@ -329,8 +457,10 @@ impl Parser<'_> {
         let line = self.line();
         self.pos += 1;
         if self.eat_kw("TRANSACTION") || self.eat_kw("TRAN") {
-            if matches!(self.peek(), Some(Tok::Ident { quoted: false, .. }) | Some(Tok::Var(_)))
-                && !self.starts_statement()
+            if matches!(
+                self.peek(),
+                Some(Tok::Ident { quoted: false, .. }) | Some(Tok::Var(_))
+            ) && !self.starts_statement()
             {
                 return Err(unsupported("named transactions", line));
             }
@@ -422,25 +552,44 @@ impl Parser<'_> {
             body.push(self.statement()?);
         }
         let source = self.source_from(start);
-        Ok(StmtKind::CreateProcedure(Procedure { name, params, body, source, or_alter }))
+        Ok(StmtKind::CreateProcedure(Procedure {
+            name,
+            params,
+            body,
+            source,
+            or_alter,
+        }))
     }
 
     /// The original text from token `start` to the end of the batch.
     fn source_from(&self, start: usize) -> String {
         let skip = self.toks[start].line - self.first_line;
-        self.src.lines().skip(skip.max(0) as usize).collect::<Vec<_>>().join("\n")
+        self.src
+            .lines()
+            .skip(skip.max(0) as usize)
+            .collect::<Vec<_>>()
+            .join("\n")
     }
 
     fn proc_param(&mut self) -> PResult<ProcParam> {
         let name = self.var()?;
         self.eat_kw("AS");
         let ty = self.data_type()?;
-        let default = if self.eat_sym("=") { Some(self.unary()?) } else { None };
+        let default = if self.eat_sym("=") {
+            Some(self.unary()?)
+        } else {
+            None
+        };
         let output = self.eat_kw("OUTPUT") || self.eat_kw("OUT");
         if self.is_kw("READONLY") {
             return Err(unsupported("table-valued parameters", self.line()));
         }
-        Ok(ProcParam { name, ty, default, output })
+        Ok(ProcParam {
+            name,
+            ty,
+            default,
+            output,
+        })
     }
 
     fn data_type(&mut self) -> PResult<SqlType> {
@@ -491,13 +640,20 @@ impl Parser<'_> {
             "float" | "real" => SqlType::Float,
             "decimal" | "numeric" => {
                 let precision = args.first().copied().flatten().unwrap_or(18).clamp(1, 38) as u8;
-                let scale = args.get(1).copied().flatten().unwrap_or(0).min(precision as u32) as u8;
+                let scale = args
+                    .get(1)
+                    .copied()
+                    .flatten()
+                    .unwrap_or(0)
+                    .min(precision as u32) as u8;
                 SqlType::Decimal { precision, scale }
             }
             "nvarchar" | "nchar" => SqlType::NVarChar(len(1, 4000)?),
             "varchar" | "char" => SqlType::VarChar(len(1, 8000)?),
             "sysname" => SqlType::NVarChar(Some(128)),
-            "datetime2" => SqlType::DateTime2(args.first().copied().flatten().unwrap_or(7).min(7) as u8),
+            "datetime2" => {
+                SqlType::DateTime2(args.first().copied().flatten().unwrap_or(7).min(7) as u8)
+            }
             "datetime" | "smalldatetime" => SqlType::DateTime,
             "date" => SqlType::Date,
             "uniqueidentifier" => SqlType::UniqueIdentifier,
@@ -527,14 +683,24 @@ impl Parser<'_> {
             }
         }
         self.expect_sym(")")?;
-        Ok(StmtKind::CreateTable(CreateTable { name, columns, constraints }))
+        Ok(StmtKind::CreateTable(CreateTable {
+            name,
+            columns,
+            constraints,
+        }))
     }
 
     fn column_def(&mut self) -> PResult<ColumnDef> {
         let name = self.ident()?;
         let ty = self.data_type()?;
-        let mut col =
-            ColumnDef { name: name.clone(), ty, nullable: true, identity: false, default: None, constraints: vec![] };
+        let mut col = ColumnDef {
+            name: name.clone(),
+            ty,
+            nullable: true,
+            identity: false,
+            default: None,
+            constraints: vec![],
+        };
         loop {
             let line = self.line();
             if self.eat_kw("NOT") {
@@ -548,8 +714,14 @@ impl Parser<'_> {
                     self.expect_sym(",")?;
                     let step = self.expr()?;
                     self.expect_sym(")")?;
-                    if !matches!((&seed, &step), (Expr::Literal(Value::Int(1)), Expr::Literal(Value::Int(1)))) {
-                        return Err(unsupported("IDENTITY with a seed or increment other than (1, 1)", line));
+                    if !matches!(
+                        (&seed, &step),
+                        (Expr::Literal(Value::Int(1)), Expr::Literal(Value::Int(1)))
+                    ) {
+                        return Err(unsupported(
+                            "IDENTITY with a seed or increment other than (1, 1)",
+                            line,
+                        ));
                     }
                 }
                 col.identity = true;
@@ -570,7 +742,8 @@ impl Parser<'_> {
                 if self.eat_kw("DEFAULT") {
                     col.default = Some(self.unary()?);
                 } else {
-                    col.constraints.push(self.table_constraint_body(cname, Some(&name))?);
+                    col.constraints
+                        .push(self.table_constraint_body(cname, Some(&name))?);
                 }
             } else {
                 return Ok(col);
@@ -579,7 +752,11 @@ impl Parser<'_> {
     }
 
     fn table_constraint(&mut self, column: Option<&str>) -> PResult<TableConstraint> {
-        let name = if self.eat_kw("CONSTRAINT") { Some(self.ident()?) } else { None };
+        let name = if self.eat_kw("CONSTRAINT") {
+            Some(self.ident()?)
+        } else {
+            None
+        };
         self.table_constraint_body(name, column)
     }
 
@@ -588,7 +765,8 @@ impl Parser<'_> {
         let mut cols = Vec::new();
         loop {
             cols.push(self.ident()?);
-            if !(self.eat_kw("ASC") || self.eat_kw("DESC")) {}
+            // Sort order in a key list changes no result here.
+            let _ = self.eat_kw("ASC") || self.eat_kw("DESC");
             if !self.eat_sym(",") {
                 break;
             }
@@ -597,19 +775,31 @@ impl Parser<'_> {
         Ok(cols)
     }
 
-    fn table_constraint_body(&mut self, name: Option<String>, column: Option<&str>) -> PResult<TableConstraint> {
+    fn table_constraint_body(
+        &mut self,
+        name: Option<String>,
+        column: Option<&str>,
+    ) -> PResult<TableConstraint> {
         let own = || column.map(|c| vec![c.to_string()]).unwrap_or_default();
         let kind = if self.eat_kw("PRIMARY") {
             self.expect_kw("KEY")?;
             if !self.eat_kw("CLUSTERED") {
                 self.eat_kw("NONCLUSTERED");
             }
-            ConstraintKind::PrimaryKey(if self.is_sym("(") { self.column_list()? } else { own() })
+            ConstraintKind::PrimaryKey(if self.is_sym("(") {
+                self.column_list()?
+            } else {
+                own()
+            })
         } else if self.eat_kw("UNIQUE") {
             if !self.eat_kw("CLUSTERED") {
                 self.eat_kw("NONCLUSTERED");
             }
-            ConstraintKind::Unique(if self.is_sym("(") { self.column_list()? } else { own() })
+            ConstraintKind::Unique(if self.is_sym("(") {
+                self.column_list()?
+            } else {
+                own()
+            })
         } else if self.eat_kw("CHECK") {
             self.expect_sym("(")?;
             let e = self.expr()?;
@@ -624,11 +814,19 @@ impl Parser<'_> {
             };
             self.expect_kw("REFERENCES")?;
             let table = self.object_name()?;
-            let ref_columns = if self.is_sym("(") { self.column_list()? } else { vec![] };
+            let ref_columns = if self.is_sym("(") {
+                self.column_list()?
+            } else {
+                vec![]
+            };
             if self.is_kw("ON") {
                 return Err(unsupported("ON DELETE / ON UPDATE actions", self.line()));
             }
-            ConstraintKind::ForeignKey { columns, table, ref_columns }
+            ConstraintKind::ForeignKey {
+                columns,
+                table,
+                ref_columns,
+            }
         };
         Ok(TableConstraint { name, kind })
     }
@@ -657,11 +855,21 @@ impl Parser<'_> {
         if self.eat_kw("INCLUDE") {
             self.column_list()?;
         }
-        let filter = if self.eat_kw("WHERE") { Some(self.expr()?) } else { None };
+        let filter = if self.eat_kw("WHERE") {
+            Some(self.expr()?)
+        } else {
+            None
+        };
         if self.is_kw("WITH") {
             return Err(unsupported("index options (WITH ...)", self.line()));
         }
-        Ok(StmtKind::CreateIndex(CreateIndex { name, table, unique, columns, filter }))
+        Ok(StmtKind::CreateIndex(CreateIndex {
+            name,
+            table,
+            unique,
+            columns,
+            filter,
+        }))
     }
 
     fn drop(&mut self) -> PResult<StmtKind> {
@@ -672,7 +880,10 @@ impl Parser<'_> {
         } else if self.eat_kw("TABLE") {
             false
         } else {
-            return Err(unsupported(&format!("DROP {}", self.kw().unwrap_or_default()), line));
+            return Err(unsupported(
+                &format!("DROP {}", self.kw().unwrap_or_default()),
+                line,
+            ));
         };
         let if_exists = if self.eat_kw("IF") {
             self.expect_kw("EXISTS")?;
@@ -681,7 +892,11 @@ impl Parser<'_> {
             false
         };
         let name = self.object_name()?;
-        Ok(if proc { StmtKind::DropProcedure { name, if_exists } } else { StmtKind::DropTable { name, if_exists } })
+        Ok(if proc {
+            StmtKind::DropProcedure { name, if_exists }
+        } else {
+            StmtKind::DropTable { name, if_exists }
+        })
     }
 
     fn declare(&mut self) -> PResult<StmtKind> {
@@ -697,7 +912,11 @@ impl Parser<'_> {
                 return Err(unsupported("cursors", self.line()));
             }
             let ty = self.data_type()?;
-            let init = if self.eat_sym("=") { Some(self.expr()?) } else { None };
+            let init = if self.eat_sym("=") {
+                Some(self.expr()?)
+            } else {
+                None
+            };
             vars.push((name, ty, init));
             if !self.eat_sym(",") {
                 break;
@@ -729,8 +948,16 @@ impl Parser<'_> {
         }
         let option = self.ident()?.to_ascii_uppercase();
         match option.as_str() {
-            "NOCOUNT" | "XACT_ABORT" | "ANSI_NULLS" | "QUOTED_IDENTIFIER" | "ANSI_WARNINGS" | "ANSI_PADDING"
-            | "ARITHABORT" | "CONCAT_NULL_YIELDS_NULL" | "ANSI_NULL_DFLT_ON" | "IMPLICIT_TRANSACTIONS" => {
+            "NOCOUNT"
+            | "XACT_ABORT"
+            | "ANSI_NULLS"
+            | "QUOTED_IDENTIFIER"
+            | "ANSI_WARNINGS"
+            | "ANSI_PADDING"
+            | "ARITHABORT"
+            | "CONCAT_NULL_YIELDS_NULL"
+            | "ANSI_NULL_DFLT_ON"
+            | "IMPLICIT_TRANSACTIONS" => {
                 let on = if self.eat_kw("ON") {
                     true
                 } else if self.eat_kw("OFF") {
@@ -755,7 +982,17 @@ impl Parser<'_> {
             "TRANSACTION" => {
                 self.expect_kw("ISOLATION")?;
                 self.expect_kw("LEVEL")?;
-                while matches!(self.kw().as_deref(), Some("READ" | "COMMITTED" | "UNCOMMITTED" | "REPEATABLE" | "SERIALIZABLE" | "SNAPSHOT")) {
+                while matches!(
+                    self.kw().as_deref(),
+                    Some(
+                        "READ"
+                            | "COMMITTED"
+                            | "UNCOMMITTED"
+                            | "REPEATABLE"
+                            | "SERIALIZABLE"
+                            | "SNAPSHOT"
+                    )
+                ) {
                     self.pos += 1;
                 }
                 Ok(StmtKind::SetOption { option, on: true })
@@ -782,7 +1019,9 @@ impl Parser<'_> {
         let mut args = Vec::new();
         if !(self.at_end() || self.is_sym(";") || self.starts_statement()) {
             loop {
-                let name = if matches!(self.peek(), Some(Tok::Var(_))) && matches!(self.peek_at(1), Some(Tok::Sym("="))) {
+                let name = if matches!(self.peek(), Some(Tok::Var(_)))
+                    && matches!(self.peek_at(1), Some(Tok::Sym("=")))
+                {
                     let n = self.var()?;
                     self.pos += 1;
                     Some(n)
@@ -791,7 +1030,11 @@ impl Parser<'_> {
                 };
                 let value = self.expr()?;
                 let output = self.eat_kw("OUTPUT") || self.eat_kw("OUT");
-                args.push(ExecArg { name, value, output });
+                args.push(ExecArg {
+                    name,
+                    value,
+                    output,
+                });
                 if !self.eat_sym(",") {
                     break;
                 }
@@ -800,7 +1043,11 @@ impl Parser<'_> {
         if self.is_kw("WITH") {
             return Err(unsupported("EXEC ... WITH options", line));
         }
-        Ok(StmtKind::Exec(Exec { status_var, procedure, args }))
+        Ok(StmtKind::Exec(Exec {
+            status_var,
+            procedure,
+            args,
+        }))
     }
 
     fn insert(&mut self) -> PResult<StmtKind> {
@@ -811,7 +1058,11 @@ impl Parser<'_> {
         }
         self.eat_kw("INTO");
         let table = self.object_name()?;
-        let columns = if self.is_sym("(") { self.column_list()? } else { Vec::new() };
+        let columns = if self.is_sym("(") {
+            self.column_list()?
+        } else {
+            Vec::new()
+        };
         let output = self.output_clause()?;
         let source = if self.eat_kw("VALUES") {
             let mut rows = Vec::new();
@@ -820,7 +1071,10 @@ impl Parser<'_> {
                 let mut row = Vec::new();
                 loop {
                     if self.eat_kw("DEFAULT") {
-                        return Err(unsupported("DEFAULT inside VALUES (leave the column out instead)", line));
+                        return Err(unsupported(
+                            "DEFAULT inside VALUES (leave the column out instead)",
+                            line,
+                        ));
                     }
                     row.push(self.expr()?);
                     if !self.eat_sym(",") {
@@ -844,7 +1098,12 @@ impl Parser<'_> {
         } else {
             return Err(self.unexpected());
         };
-        Ok(StmtKind::Insert(Insert { table, columns, source, output }))
+        Ok(StmtKind::Insert(Box::new(Insert {
+            table,
+            columns,
+            source,
+            output,
+        })))
     }
 
     fn output_clause(&mut self) -> PResult<Vec<SelectItem>> {
@@ -890,7 +1149,10 @@ impl Parser<'_> {
                 None => value,
                 Some(op) => Expr::Binary(
                     op,
-                    Box::new(Expr::Column { qualifier: None, name: col.clone() }),
+                    Box::new(Expr::Column {
+                        qualifier: None,
+                        name: col.clone(),
+                    }),
                     Box::new(value),
                 ),
             };
@@ -903,8 +1165,17 @@ impl Parser<'_> {
         if self.is_kw("FROM") {
             return Err(unsupported("UPDATE ... FROM", self.line()));
         }
-        let filter = if self.eat_kw("WHERE") { Some(self.expr()?) } else { None };
-        Ok(StmtKind::Update(Update { table, sets, filter, output }))
+        let filter = if self.eat_kw("WHERE") {
+            Some(self.expr()?)
+        } else {
+            None
+        };
+        Ok(StmtKind::Update(Box::new(Update {
+            table,
+            sets,
+            filter,
+            output,
+        })))
     }
 
     fn delete(&mut self) -> PResult<StmtKind> {
@@ -919,8 +1190,16 @@ impl Parser<'_> {
         if self.is_kw("FROM") {
             return Err(unsupported("DELETE ... FROM", self.line()));
         }
-        let filter = if self.eat_kw("WHERE") { Some(self.expr()?) } else { None };
-        Ok(StmtKind::Delete(Delete { table, filter, output }))
+        let filter = if self.eat_kw("WHERE") {
+            Some(self.expr()?)
+        } else {
+            None
+        };
+        Ok(StmtKind::Delete(Box::new(Delete {
+            table,
+            filter,
+            output,
+        })))
     }
 
     fn query(&mut self) -> PResult<Query> {
@@ -971,7 +1250,11 @@ impl Parser<'_> {
         if self.is_kw("OPTION") {
             return Err(unsupported("query hints (OPTION)", self.line()));
         }
-        Ok(Query { select, order_by, offset })
+        Ok(Query {
+            select,
+            order_by,
+            offset,
+        })
     }
 
     fn select(&mut self) -> PResult<Select> {
@@ -1006,7 +1289,11 @@ impl Parser<'_> {
                 }
             }
         }
-        let filter = if self.eat_kw("WHERE") { Some(self.expr()?) } else { None };
+        let filter = if self.eat_kw("WHERE") {
+            Some(self.expr()?)
+        } else {
+            None
+        };
         let mut group_by = Vec::new();
         if self.eat_kw("GROUP") {
             self.expect_kw("BY")?;
@@ -1017,8 +1304,20 @@ impl Parser<'_> {
                 }
             }
         }
-        let having = if self.eat_kw("HAVING") { Some(self.expr()?) } else { None };
-        Ok(Select { distinct, top, items, from, filter, group_by, having })
+        let having = if self.eat_kw("HAVING") {
+            Some(self.expr()?)
+        } else {
+            None
+        };
+        Ok(Select {
+            distinct,
+            top,
+            items,
+            from,
+            filter,
+            group_by,
+            having,
+        })
     }
 
     fn select_items(&mut self) -> PResult<Vec<SelectItem>> {
@@ -1050,11 +1349,16 @@ impl Parser<'_> {
             }
         }
         // `alias = expr`
-        if let (Some(Tok::Ident { text, quoted }), Some(Tok::Sym("="))) = (self.peek().cloned(), self.peek_at(1)) {
+        if let (Some(Tok::Ident { text, quoted }), Some(Tok::Sym("="))) =
+            (self.peek().cloned(), self.peek_at(1))
+        {
             if quoted || !RESERVED.contains(&text.to_ascii_uppercase().as_str()) {
                 self.pos += 2;
                 let expr = self.expr()?;
-                return Ok(SelectItem::Expr { expr, alias: Some(text) });
+                return Ok(SelectItem::Expr {
+                    expr,
+                    alias: Some(text),
+                });
             }
         }
         let expr = self.expr()?;
@@ -1073,7 +1377,9 @@ impl Parser<'_> {
             };
         }
         match self.peek() {
-            Some(Tok::Ident { text, quoted }) if *quoted || !RESERVED.contains(&text.to_ascii_uppercase().as_str()) => {
+            Some(Tok::Ident { text, quoted })
+                if *quoted || !RESERVED.contains(&text.to_ascii_uppercase().as_str()) =>
+            {
                 let t = text.clone();
                 self.pos += 1;
                 Ok(Some(t))
@@ -1113,7 +1419,12 @@ impl Parser<'_> {
                 self.expect_kw("ON")?;
                 Some(self.expr()?)
             };
-            left = TableRef::Join { kind, left: Box::new(left), right: Box::new(right), on };
+            left = TableRef::Join {
+                kind,
+                left: Box::new(left),
+                right: Box::new(right),
+                on,
+            };
         }
     }
 
@@ -1146,7 +1457,10 @@ impl Parser<'_> {
         }
         let name = self.object_name()?;
         if self.is_sym("(") {
-            return Err(unsupported(&format!("table-valued function '{name}'"), line));
+            return Err(unsupported(
+                &format!("table-valued function '{name}'"),
+                line,
+            ));
         }
         let alias = self.alias()?;
         if self.is_kw("WITH") && matches!(self.peek_at(1), Some(Tok::Sym("("))) {
@@ -1211,9 +1525,13 @@ impl Parser<'_> {
         if self.eat_kw("IS") {
             let negated = self.eat_kw("NOT");
             self.expect_kw("NULL")?;
-            return Ok(Expr::IsNull { expr: Box::new(l), negated });
+            return Ok(Expr::IsNull {
+                expr: Box::new(l),
+                negated,
+            });
         }
-        let negated = self.is_kw("NOT") && (self.is_kw_at(1, "IN") || self.is_kw_at(1, "LIKE") || self.is_kw_at(1, "BETWEEN"));
+        let negated = self.is_kw("NOT")
+            && (self.is_kw_at(1, "IN") || self.is_kw_at(1, "LIKE") || self.is_kw_at(1, "BETWEEN"));
         if negated {
             self.pos += 1;
         }
@@ -1222,7 +1540,11 @@ impl Parser<'_> {
             if self.is_kw("SELECT") {
                 let q = self.query()?;
                 self.expect_sym(")")?;
-                return Ok(Expr::InQuery { expr: Box::new(l), query: Box::new(q), negated });
+                return Ok(Expr::InQuery {
+                    expr: Box::new(l),
+                    query: Box::new(q),
+                    negated,
+                });
             }
             let mut list = Vec::new();
             loop {
@@ -1232,20 +1554,33 @@ impl Parser<'_> {
                 }
             }
             self.expect_sym(")")?;
-            return Ok(Expr::InList { expr: Box::new(l), list, negated });
+            return Ok(Expr::InList {
+                expr: Box::new(l),
+                list,
+                negated,
+            });
         }
         if self.eat_kw("LIKE") {
             let pattern = self.additive()?;
             if self.is_kw("ESCAPE") {
                 return Err(unsupported("LIKE ... ESCAPE", self.line()));
             }
-            return Ok(Expr::Like { expr: Box::new(l), pattern: Box::new(pattern), negated });
+            return Ok(Expr::Like {
+                expr: Box::new(l),
+                pattern: Box::new(pattern),
+                negated,
+            });
         }
         if self.eat_kw("BETWEEN") {
             let low = self.additive()?;
             self.expect_kw("AND")?;
             let high = self.additive()?;
-            return Ok(Expr::Between { expr: Box::new(l), low: Box::new(low), high: Box::new(high), negated });
+            return Ok(Expr::Between {
+                expr: Box::new(l),
+                low: Box::new(low),
+                high: Box::new(high),
+                negated,
+            });
         }
         if negated {
             return Err(self.unexpected());
@@ -1356,7 +1691,10 @@ impl Parser<'_> {
                             self.expect_kw("AS")?;
                             let ty = self.data_type()?;
                             self.expect_sym(")")?;
-                            return Ok(Expr::Cast { expr: Box::new(e), ty });
+                            return Ok(Expr::Cast {
+                                expr: Box::new(e),
+                                ty,
+                            });
                         }
                         "CONVERT" => {
                             self.pos += 1;
@@ -1372,7 +1710,10 @@ impl Parser<'_> {
                                 }
                             }
                             self.expect_sym(")")?;
-                            return Ok(Expr::Cast { expr: Box::new(e), ty });
+                            return Ok(Expr::Cast {
+                                expr: Box::new(e),
+                                ty,
+                            });
                         }
                         "DATEADD" | "DATEDIFF" | "DATEPART" | "DATEDIFF_BIG" => {
                             if matches!(self.peek_at(1), Some(Tok::Sym("("))) {
@@ -1383,7 +1724,11 @@ impl Parser<'_> {
                                     args.push(self.expr()?);
                                 }
                                 self.expect_sym(")")?;
-                                return Ok(Expr::DatePart { name: upper, part, args });
+                                return Ok(Expr::DatePart {
+                                    name: upper,
+                                    part,
+                                    args,
+                                });
                             }
                         }
                         _ => {}
@@ -1410,7 +1755,11 @@ impl Parser<'_> {
                     if self.is_kw("OVER") {
                         return Err(unsupported("window functions (OVER)", line));
                     }
-                    return Ok(Expr::Func { name: upper, args, star });
+                    return Ok(Expr::Func {
+                        name: upper,
+                        args,
+                        star,
+                    });
                 }
                 if !quoted && RESERVED.contains(&upper.as_str()) {
                     return Err(self.unexpected());
@@ -1432,7 +1781,11 @@ impl Parser<'_> {
 
     fn case(&mut self) -> PResult<Expr> {
         self.pos += 1;
-        let operand = if self.is_kw("WHEN") { None } else { Some(Box::new(self.expr()?)) };
+        let operand = if self.is_kw("WHEN") {
+            None
+        } else {
+            Some(Box::new(self.expr()?))
+        };
         let mut whens = Vec::new();
         while self.eat_kw("WHEN") {
             let w = self.expr()?;
@@ -1443,9 +1796,17 @@ impl Parser<'_> {
         if whens.is_empty() {
             return Err(self.unexpected());
         }
-        let otherwise = if self.eat_kw("ELSE") { Some(Box::new(self.expr()?)) } else { None };
+        let otherwise = if self.eat_kw("ELSE") {
+            Some(Box::new(self.expr()?))
+        } else {
+            None
+        };
         self.expect_kw("END")?;
-        Ok(Expr::Case { operand, whens, otherwise })
+        Ok(Expr::Case {
+            operand,
+            whens,
+            otherwise,
+        })
     }
 }
 

@@ -9,7 +9,9 @@ use super::ast::*;
 use super::catalog::{Catalog, TableInfo};
 use super::functions::COLLATION;
 use super::parser::unsupported;
-use super::value::{is_integer, is_numeric, is_string, is_temporal, literal_type, to_lite, type_name};
+use super::value::{
+    is_integer, is_numeric, is_string, is_temporal, literal_type, to_lite, type_name,
+};
 use crate::types::{Column, ServerMessage, SqlType, Value};
 
 pub type TResult<T> = Result<T, ServerMessage>;
@@ -32,7 +34,10 @@ fn literal_sql(v: &Value) -> String {
         Lite::Integer(i) => i.to_string(),
         Lite::Real(f) => format!("{f:?}"),
         Lite::Text(s) => format!("'{}'", s.replace('\'', "''")),
-        Lite::Blob(b) => format!("X'{}'", b.iter().map(|x| format!("{x:02X}")).collect::<String>()),
+        Lite::Blob(b) => format!(
+            "X'{}'",
+            b.iter().map(|x| format!("{x:02X}")).collect::<String>()
+        ),
     }
 }
 
@@ -52,10 +57,18 @@ pub struct Scope<'p> {
 
 impl<'p> Scope<'p> {
     pub fn empty() -> Scope<'static> {
-        Scope { sources: vec![], parent: None, output: vec![] }
+        Scope {
+            sources: vec![],
+            parent: None,
+            output: vec![],
+        }
     }
     fn child(parent: &'p Scope<'p>) -> Scope<'p> {
-        Scope { sources: vec![], parent: Some(parent), output: vec![] }
+        Scope {
+            sources: vec![],
+            parent: Some(parent),
+            output: vec![],
+        }
     }
 }
 
@@ -77,7 +90,11 @@ fn invalid_object(name: &str) -> ServerMessage {
 }
 
 fn col(name: &str, ty: SqlType, nullable: bool) -> Column {
-    Column { name: name.to_string(), ty, nullable }
+    Column {
+        name: name.to_string(),
+        ty,
+        nullable,
+    }
 }
 
 /// Where a numeric type stands in SQL Server's type precedence (higher wins).
@@ -99,7 +116,12 @@ fn precedence(ty: &SqlType) -> u8 {
 
 impl<'a> Translator<'a> {
     pub fn new(catalog: &'a Catalog, env: &'a dyn Env, line: i32) -> Self {
-        Translator { catalog, env, params: Vec::new(), line }
+        Translator {
+            catalog,
+            env,
+            params: Vec::new(),
+            line,
+        }
     }
 
     fn err(&self, mut m: ServerMessage) -> ServerMessage {
@@ -113,18 +135,30 @@ impl<'a> Translator<'a> {
     }
 
     pub fn table(&self, name: &str) -> TResult<std::sync::Arc<TableInfo>> {
-        self.catalog.table(name).ok_or_else(|| self.err(invalid_object(name)))
+        self.catalog
+            .table(name)
+            .ok_or_else(|| self.err(invalid_object(name)))
     }
 
     /// `sql` converted from `from` to `to` (nothing when no conversion is needed).
-    pub fn convert(&self, sql: String, from: &SqlType, to: &SqlType, strict: Option<&str>) -> String {
+    pub fn convert(
+        &self,
+        sql: String,
+        from: &SqlType,
+        to: &SqlType,
+        strict: Option<&str>,
+    ) -> String {
         let same_family = (is_string(from) && is_string(to))
-            || (is_integer(from) && is_integer(to) && precedence(from) <= precedence(to) && *to != SqlType::Bit)
+            || (is_integer(from)
+                && is_integer(to)
+                && precedence(from) <= precedence(to)
+                && *to != SqlType::Bit)
             || from == to;
         let needs_length_check = match (from, to) {
-            (SqlType::NVarChar(a) | SqlType::VarChar(a), SqlType::NVarChar(b) | SqlType::VarChar(b)) => {
-                matches!((a, b), (None, Some(_))) || matches!((a, b), (Some(x), Some(y)) if x > y)
-            }
+            (
+                SqlType::NVarChar(a) | SqlType::VarChar(a),
+                SqlType::NVarChar(b) | SqlType::VarChar(b),
+            ) => matches!((a, b), (None, Some(_))) || matches!((a, b), (Some(x), Some(y)) if x > y),
             _ => false,
         };
         if same_family && !needs_length_check {
@@ -142,15 +176,19 @@ impl<'a> Translator<'a> {
             Expr::Literal(v) => Ok((literal_sql(v), literal_type(v))),
             Expr::Var(name) => {
                 let (ty, v) = self.env.var(name).ok_or_else(|| {
-                    self.err(ServerMessage::error(137, format!("Must declare the scalar variable \"{name}\".")))
+                    self.err(ServerMessage::error(
+                        137,
+                        format!("Must declare the scalar variable \"{name}\"."),
+                    ))
                 })?;
                 let p = self.bind(to_lite(&v));
                 Ok((p, ty))
             }
             Expr::Global(g) => {
-                let (ty, v) = self.env.special(&format!("@@{g}")).ok_or_else(|| {
-                    self.err(unsupported(&format!("@@{g}"), self.line))
-                })?;
+                let (ty, v) = self
+                    .env
+                    .special(&format!("@@{g}"))
+                    .ok_or_else(|| self.err(unsupported(&format!("@@{g}"), self.line)))?;
                 Ok((self.bind(to_lite(&v)), ty))
             }
             Expr::Column { qualifier, name } => self.column(qualifier.as_deref(), name, scope),
@@ -165,36 +203,76 @@ impl<'a> Translator<'a> {
             }
             Expr::IsNull { expr, negated } => {
                 let (s, _) = self.expr(expr, scope)?;
-                Ok((format!("({s} IS {}NULL)", if *negated { "NOT " } else { "" }), SqlType::Bit))
+                Ok((
+                    format!("({s} IS {}NULL)", if *negated { "NOT " } else { "" }),
+                    SqlType::Bit,
+                ))
             }
-            Expr::Like { expr, pattern, negated } => {
+            Expr::Like {
+                expr,
+                pattern,
+                negated,
+            } => {
                 if let Expr::Literal(Value::Str(p)) = pattern.as_ref() {
                     if p.contains('[') {
-                        return Err(self.err(unsupported("LIKE patterns with [ ] character classes", self.line)));
+                        return Err(self.err(unsupported(
+                            "LIKE patterns with [ ] character classes",
+                            self.line,
+                        )));
                     }
                 }
                 let (s, _) = self.expr(expr, scope)?;
                 let (p, _) = self.expr(pattern, scope)?;
-                Ok((format!("({s} {}LIKE {p})", if *negated { "NOT " } else { "" }), SqlType::Bit))
+                Ok((
+                    format!("({s} {}LIKE {p})", if *negated { "NOT " } else { "" }),
+                    SqlType::Bit,
+                ))
             }
-            Expr::Between { expr, low, high, negated } => {
+            Expr::Between {
+                expr,
+                low,
+                high,
+                negated,
+            } => {
                 let ge = Expr::Binary(BinOp::Ge, expr.clone(), low.clone());
                 let le = Expr::Binary(BinOp::Le, expr.clone(), high.clone());
                 let both = Expr::Binary(BinOp::And, Box::new(ge), Box::new(le));
                 let (s, _) = self.expr(&both, scope)?;
-                Ok((if *negated { format!("(NOT {s})") } else { s }, SqlType::Bit))
+                Ok((
+                    if *negated { format!("(NOT {s})") } else { s },
+                    SqlType::Bit,
+                ))
             }
-            Expr::InList { expr, list, negated } => {
+            Expr::InList {
+                expr,
+                list,
+                negated,
+            } => {
                 let (s, t) = self.expr(expr, scope)?;
                 let mut items = Vec::new();
                 for item in list {
                     let (is, it) = self.expr(item, scope)?;
                     items.push(self.coerce_to(is, &it, &t));
                 }
-                let lhs = if is_string(&t) { format!("{s} COLLATE {COLLATION}") } else { s };
-                Ok((format!("({lhs} {}IN ({}))", if *negated { "NOT " } else { "" }, items.join(", ")), SqlType::Bit))
+                let lhs = if is_string(&t) {
+                    format!("{s} COLLATE {COLLATION}")
+                } else {
+                    s
+                };
+                Ok((
+                    format!(
+                        "({lhs} {}IN ({}))",
+                        if *negated { "NOT " } else { "" },
+                        items.join(", ")
+                    ),
+                    SqlType::Bit,
+                ))
             }
-            Expr::InQuery { expr, query, negated } => {
+            Expr::InQuery {
+                expr,
+                query,
+                negated,
+            } => {
                 let (s, t) = self.expr(expr, scope)?;
                 let sub = self.query(query, Some(scope))?;
                 if sub.columns.len() != 1 {
@@ -203,8 +281,19 @@ impl<'a> Translator<'a> {
                         "Only one expression can be specified in the select list when the subquery is not introduced with EXISTS.",
                     )));
                 }
-                let lhs = if is_string(&t) { format!("{s} COLLATE {COLLATION}") } else { s };
-                Ok((format!("({lhs} {}IN ({}))", if *negated { "NOT " } else { "" }, sub.sql), SqlType::Bit))
+                let lhs = if is_string(&t) {
+                    format!("{s} COLLATE {COLLATION}")
+                } else {
+                    s
+                };
+                Ok((
+                    format!(
+                        "({lhs} {}IN ({}))",
+                        if *negated { "NOT " } else { "" },
+                        sub.sql
+                    ),
+                    SqlType::Bit,
+                ))
             }
             Expr::Exists(q) => {
                 let sub = self.query(q, Some(scope))?;
@@ -223,7 +312,11 @@ impl<'a> Translator<'a> {
                 let name = output_name(&sub.columns[0].name, 0);
                 Ok((format!("(SELECT CASE WHEN COUNT(*) > 1 THEN tsql_too_many_rows() ELSE MAX({}) END FROM ({}))", quote(&name), sub.sql), ty))
             }
-            Expr::Case { operand, whens, otherwise } => {
+            Expr::Case {
+                operand,
+                whens,
+                otherwise,
+            } => {
                 let mut sql = String::from("(CASE");
                 let op = match operand {
                     Some(o) => Some(self.expr(o, scope)?),
@@ -259,7 +352,10 @@ impl<'a> Translator<'a> {
                 if from == *ty {
                     return Ok((s, from));
                 }
-                Ok((format!("tsql_conv({s}, '{}', NULL)", type_name(ty)), ty.clone()))
+                Ok((
+                    format!("tsql_conv({s}, '{}', NULL)", type_name(ty)),
+                    ty.clone(),
+                ))
             }
             Expr::DatePart { name, part, args } => self.date_function(name, part, args, scope),
             Expr::Func { name, args, star } => self.function(name, args, *star, scope),
@@ -271,7 +367,9 @@ impl<'a> Translator<'a> {
         match a {
             None => b,
             Some(a) if is_string(&a) && is_string(&b) => match (&a, &b) {
-                (SqlType::NVarChar(Some(x)), SqlType::NVarChar(Some(y))) => SqlType::NVarChar(Some(*x.max(y))),
+                (SqlType::NVarChar(Some(x)), SqlType::NVarChar(Some(y))) => {
+                    SqlType::NVarChar(Some(*x.max(y)))
+                }
                 _ => SqlType::NVarChar(None),
             },
             Some(a) if precedence(&b) > precedence(&a) => b,
@@ -296,8 +394,16 @@ impl<'a> Translator<'a> {
         let (ls, rs) = if is_temporal(&lt) || is_temporal(&rt) {
             // Compare every date/time form as datetime2 text.
             let dt = SqlType::DateTime2(7);
-            let l = if lt == SqlType::Date || is_string(&lt) { self.convert(ls, &lt, &dt, None) } else { ls };
-            let r = if rt == SqlType::Date || is_string(&rt) { self.convert(rs, &rt, &dt, None) } else { rs };
+            let l = if lt == SqlType::Date || is_string(&lt) {
+                self.convert(ls, &lt, &dt, None)
+            } else {
+                ls
+            };
+            let r = if rt == SqlType::Date || is_string(&rt) {
+                self.convert(rs, &rt, &dt, None)
+            } else {
+                rs
+            };
             (l, r)
         } else if is_string(&lt) && is_numeric(&rt) {
             (self.convert(ls, &lt, &rt, None), rs)
@@ -309,7 +415,13 @@ impl<'a> Translator<'a> {
         format!("({ls} {op} {rs})")
     }
 
-    fn binary(&mut self, op: BinOp, l: &Expr, r: &Expr, scope: &Scope) -> TResult<(String, SqlType)> {
+    fn binary(
+        &mut self,
+        op: BinOp,
+        l: &Expr,
+        r: &Expr,
+        scope: &Scope,
+    ) -> TResult<(String, SqlType)> {
         let (ls, lt) = self.expr(l, scope)?;
         let (rs, rt) = self.expr(r, scope)?;
         let cmp = |s: &'static str| s;
@@ -324,7 +436,9 @@ impl<'a> Translator<'a> {
             BinOp::Ge => (self.comparison(cmp(">="), ls, lt, rs, rt), SqlType::Bit),
             BinOp::Add if is_string(&lt) && is_string(&rt) => {
                 let ty = match (&lt, &rt) {
-                    (SqlType::NVarChar(Some(a)), SqlType::NVarChar(Some(b))) if (*a as u32 + *b as u32) <= 4000 => {
+                    (SqlType::NVarChar(Some(a)), SqlType::NVarChar(Some(b)))
+                        if (*a as u32 + *b as u32) <= 4000 =>
+                    {
                         SqlType::NVarChar(Some(a + b))
                     }
                     _ => SqlType::NVarChar(None),
@@ -334,15 +448,36 @@ impl<'a> Translator<'a> {
             _ if is_temporal(&lt) || is_temporal(&rt) => {
                 return Err(self.err(ServerMessage::error(
                     206,
-                    format!("Operand type clash: {} is incompatible with {}", type_name(&lt), type_name(&rt)),
+                    format!(
+                        "Operand type clash: {} is incompatible with {}",
+                        type_name(&lt),
+                        type_name(&rt)
+                    ),
                 )))
             }
             _ => {
-                let ty = if precedence(&rt) > precedence(&lt) { rt.clone() } else { lt.clone() };
-                let ty = if ty == SqlType::Bit || ty == SqlType::TinyInt || ty == SqlType::SmallInt { SqlType::Int } else { ty };
+                let ty = if precedence(&rt) > precedence(&lt) {
+                    rt.clone()
+                } else {
+                    lt.clone()
+                };
+                let ty = if ty == SqlType::Bit || ty == SqlType::TinyInt || ty == SqlType::SmallInt
+                {
+                    SqlType::Int
+                } else {
+                    ty
+                };
                 let ty = if is_string(&ty) { SqlType::Int } else { ty };
-                let ls = if is_string(&lt) { self.convert(ls, &lt, &ty, None) } else { ls };
-                let rs = if is_string(&rt) { self.convert(rs, &rt, &ty, None) } else { rs };
+                let ls = if is_string(&lt) {
+                    self.convert(ls, &lt, &ty, None)
+                } else {
+                    ls
+                };
+                let rs = if is_string(&rt) {
+                    self.convert(rs, &rt, &ty, None)
+                } else {
+                    rs
+                };
                 let sql = match op {
                     BinOp::Add => format!("({ls} + {rs})"),
                     BinOp::Sub => format!("({ls} - {rs})"),
@@ -355,7 +490,12 @@ impl<'a> Translator<'a> {
         })
     }
 
-    fn column(&mut self, qualifier: Option<&str>, name: &str, scope: &Scope) -> TResult<(String, SqlType)> {
+    fn column(
+        &mut self,
+        qualifier: Option<&str>,
+        name: &str,
+        scope: &Scope,
+    ) -> TResult<(String, SqlType)> {
         let mut s = Some(scope);
         while let Some(sc) = s {
             let mut found = Vec::new();
@@ -363,23 +503,41 @@ impl<'a> Translator<'a> {
                 let matches_q = match qualifier {
                     None => true,
                     Some(q) => {
-                        src.alias.eq_ignore_ascii_case(q) || src.table.as_deref().is_some_and(|t| t.eq_ignore_ascii_case(q))
+                        src.alias.eq_ignore_ascii_case(q)
+                            || src
+                                .table
+                                .as_deref()
+                                .is_some_and(|t| t.eq_ignore_ascii_case(q))
                     }
                 };
                 if !matches_q {
                     continue;
                 }
-                if let Some((cname, ty, _)) = src.columns.iter().find(|(c, _, _)| c.eq_ignore_ascii_case(name)) {
-                    found.push((format!("{}.{}", quote(&src.alias), quote(cname)), ty.clone()));
+                if let Some((cname, ty, _)) = src
+                    .columns
+                    .iter()
+                    .find(|(c, _, _)| c.eq_ignore_ascii_case(name))
+                {
+                    found.push((
+                        format!("{}.{}", quote(&src.alias), quote(cname)),
+                        ty.clone(),
+                    ));
                 }
             }
             match found.len() {
                 1 => return Ok(found.remove(0)),
                 0 => {}
-                _ => return Err(self.err(ServerMessage::error(209, format!("Ambiguous column name '{name}'.")))),
+                _ => {
+                    return Err(self.err(ServerMessage::error(
+                        209,
+                        format!("Ambiguous column name '{name}'."),
+                    )))
+                }
             }
             if qualifier.is_none() {
-                if let Some((alias, ty)) = sc.output.iter().find(|(a, _)| a.eq_ignore_ascii_case(name)) {
+                if let Some((alias, ty)) =
+                    sc.output.iter().find(|(a, _)| a.eq_ignore_ascii_case(name))
+                {
                     return Ok((quote(alias), ty.clone()));
                 }
             }
@@ -394,37 +552,68 @@ impl<'a> Translator<'a> {
             }
             _ => name,
         };
-        Err(self.err(ServerMessage::error(207, format!("Invalid column name '{shown}'."))))
+        Err(self.err(ServerMessage::error(
+            207,
+            format!("Invalid column name '{shown}'."),
+        )))
     }
 
-    fn date_function(&mut self, name: &str, part: &str, args: &[Expr], scope: &Scope) -> TResult<(String, SqlType)> {
+    fn date_function(
+        &mut self,
+        name: &str,
+        part: &str,
+        args: &[Expr],
+        scope: &Scope,
+    ) -> TResult<(String, SqlType)> {
         let part_sql = literal_sql(&Value::Str(part.to_string()));
         match (name, args) {
             ("DATEADD", [n, d]) => {
                 let (ns, nt) = self.expr(n, scope)?;
                 let ns = self.convert(ns, &nt, &SqlType::BigInt, None);
                 let (ds, dt) = self.expr(d, scope)?;
-                let ty = if is_temporal(&dt) { dt.clone() } else { SqlType::DateTime };
+                let ty = if is_temporal(&dt) {
+                    dt.clone()
+                } else {
+                    SqlType::DateTime
+                };
                 let ds = self.convert(ds, &dt, &ty, None);
-                Ok((format!("tsql_conv(tsql_dateadd({part_sql}, {ns}, {ds}), '{}', NULL)", type_name(&ty)), ty))
+                Ok((
+                    format!(
+                        "tsql_conv(tsql_dateadd({part_sql}, {ns}, {ds}), '{}', NULL)",
+                        type_name(&ty)
+                    ),
+                    ty,
+                ))
             }
             ("DATEDIFF", [a, b]) => {
                 let (a, _) = self.expr(a, scope)?;
                 let (b, _) = self.expr(b, scope)?;
                 Ok((format!("tsql_datediff({part_sql}, {a}, {b})"), SqlType::Int))
             }
-            _ => Err(self.err(unsupported(&format!("{name} with these arguments"), self.line))),
+            _ => Err(self.err(unsupported(
+                &format!("{name} with these arguments"),
+                self.line,
+            ))),
         }
     }
 
-    fn function(&mut self, name: &str, args: &[Expr], star: bool, scope: &Scope) -> TResult<(String, SqlType)> {
+    fn function(
+        &mut self,
+        name: &str,
+        args: &[Expr],
+        star: bool,
+        scope: &Scope,
+    ) -> TResult<(String, SqlType)> {
         let arity = |n: usize| -> TResult<()> {
             if args.len() == n && !star {
                 Ok(())
             } else {
                 Err(self.err(ServerMessage::error(
                     174,
-                    format!("The {} function requires {n} argument(s).", name.to_ascii_lowercase()),
+                    format!(
+                        "The {} function requires {n} argument(s).",
+                        name.to_ascii_lowercase()
+                    ),
                 )))
             }
         };
@@ -439,14 +628,21 @@ impl<'a> Translator<'a> {
             }
             "GETUTCDATE" | "GETDATE" | "CURRENT_TIMESTAMP" => {
                 arity(0)?;
-                Ok(("tsql_conv(tsql_now(), 'datetime', NULL)".into(), SqlType::DateTime))
+                Ok((
+                    "tsql_conv(tsql_now(), 'datetime', NULL)".into(),
+                    SqlType::DateTime,
+                ))
             }
             "NEWID" => {
                 arity(0)?;
                 Ok(("tsql_newid()".into(), SqlType::UniqueIdentifier))
             }
             "COUNT" | "COUNT_BIG" => {
-                let ty = if name == "COUNT" { SqlType::Int } else { SqlType::BigInt };
+                let ty = if name == "COUNT" {
+                    SqlType::Int
+                } else {
+                    SqlType::BigInt
+                };
                 if star {
                     return Ok(("COUNT(*)".into(), ty));
                 }
@@ -459,11 +655,19 @@ impl<'a> Translator<'a> {
                 let (s, t) = self.expr(&args[0], scope)?;
                 let ty = match name {
                     "SUM" | "AVG" if is_integer(&t) => {
-                        if t == SqlType::BigInt { SqlType::BigInt } else { SqlType::Int }
+                        if t == SqlType::BigInt {
+                            SqlType::BigInt
+                        } else {
+                            SqlType::Int
+                        }
                     }
                     _ => t,
                 };
-                let f = if name == "AVG" && is_integer(&ty) { format!("CAST(AVG({s}) AS INTEGER)") } else { format!("{name}({s})") };
+                let f = if name == "AVG" && is_integer(&ty) {
+                    format!("CAST(AVG({s}) AS INTEGER)")
+                } else {
+                    format!("{name}({s})")
+                };
                 Ok((f, ty))
             }
             "ISNULL" => {
@@ -475,7 +679,10 @@ impl<'a> Translator<'a> {
             }
             "COALESCE" => {
                 if args.len() < 2 {
-                    return Err(self.err(ServerMessage::error(174, "The coalesce function requires 2 argument(s).")));
+                    return Err(self.err(ServerMessage::error(
+                        174,
+                        "The coalesce function requires 2 argument(s).",
+                    )));
                 }
                 let mut parts = Vec::new();
                 let mut ty = None;
@@ -486,7 +693,10 @@ impl<'a> Translator<'a> {
                     }
                     parts.push(s);
                 }
-                Ok((format!("coalesce({})", parts.join(", ")), ty.unwrap_or(SqlType::Int)))
+                Ok((
+                    format!("coalesce({})", parts.join(", ")),
+                    ty.unwrap_or(SqlType::Int),
+                ))
             }
             "NULLIF" => {
                 arity(2)?;
@@ -503,7 +713,11 @@ impl<'a> Translator<'a> {
             "UPPER" | "LOWER" => {
                 arity(1)?;
                 let (s, t) = self.expr(&args[0], scope)?;
-                let t = if is_string(&t) { t } else { SqlType::NVarChar(Some(30)) };
+                let t = if is_string(&t) {
+                    t
+                } else {
+                    SqlType::NVarChar(Some(30))
+                };
                 Ok((format!("tsql_{}({s})", name.to_ascii_lowercase()), t))
             }
             "LTRIM" | "RTRIM" | "TRIM" => {
@@ -529,24 +743,41 @@ impl<'a> Translator<'a> {
                         _ => None,
                     })
                     .collect();
-                let (Some(Some(obj)), kind) = (names.first(), names.get(1).cloned().flatten()) else {
-                    return Err(self.err(unsupported("OBJECT_ID with a non-literal name", self.line)));
+                let (Some(Some(obj)), kind) = (names.first(), names.get(1).cloned().flatten())
+                else {
+                    return Err(
+                        self.err(unsupported("OBJECT_ID with a non-literal name", self.line))
+                    );
                 };
-                let obj = obj.rsplit('.').next().unwrap_or(obj).trim_matches(|c| c == '[' || c == ']');
+                let obj = obj
+                    .rsplit('.')
+                    .next()
+                    .unwrap_or(obj)
+                    .trim_matches(|c| c == '[' || c == ']');
                 let id = self.catalog.object_id(obj, kind.as_deref());
-                Ok((literal_sql(&id.map(Value::Int).unwrap_or(Value::Null)), SqlType::Int))
+                Ok((
+                    literal_sql(&id.map(Value::Int).unwrap_or(Value::Null)),
+                    SqlType::Int,
+                ))
             }
-            _ => Err(self.err(ServerMessage::error(195, format!("'{name}' is not a recognized built-in function name.")))),
+            _ => Err(self.err(ServerMessage::error(
+                195,
+                format!("'{name}' is not a recognized built-in function name."),
+            ))),
         }
     }
 
     /// Adds the FROM sources to `scope` and returns the FROM clause.
-    fn from_item(&mut self, t: &TableRef, scope: &mut Scope) -> TResult<String> {
+    fn source(&mut self, t: &TableRef, scope: &mut Scope) -> TResult<String> {
         match t {
             TableRef::Table { name, alias } => {
                 let info = self.table(name)?;
                 let a = alias.clone().unwrap_or_else(|| info.name.clone());
-                if scope.sources.iter().any(|s| s.alias.eq_ignore_ascii_case(&a)) {
+                if scope
+                    .sources
+                    .iter()
+                    .any(|s| s.alias.eq_ignore_ascii_case(&a))
+                {
                     return Err(self.err(ServerMessage::error(
                         1011,
                         format!("The correlation name '{a}' is specified multiple times in a FROM clause."),
@@ -555,7 +786,11 @@ impl<'a> Translator<'a> {
                 scope.sources.push(Source {
                     alias: a.clone(),
                     table: alias.is_none().then(|| info.name.clone()),
-                    columns: info.columns.iter().map(|c| (c.name.clone(), c.ty.clone(), c.nullable)).collect(),
+                    columns: info
+                        .columns
+                        .iter()
+                        .map(|c| (c.name.clone(), c.ty.clone(), c.nullable))
+                        .collect(),
                 });
                 Ok(format!("{} AS {}", quote(&info.name), quote(&a)))
             }
@@ -564,7 +799,11 @@ impl<'a> Translator<'a> {
                 scope.sources.push(Source {
                     alias: alias.clone(),
                     table: None,
-                    columns: sub.columns.iter().map(|c| (c.name.clone(), c.ty.clone(), c.nullable)).collect(),
+                    columns: sub
+                        .columns
+                        .iter()
+                        .map(|c| (c.name.clone(), c.ty.clone(), c.nullable))
+                        .collect(),
                 });
                 Ok(format!("({}) AS {}", sub.sql, quote(alias)))
             }
@@ -587,9 +826,14 @@ impl<'a> Translator<'a> {
                     quote(&a)
                 ))
             }
-            TableRef::Join { kind, left, right, on } => {
-                let l = self.from_item(left, scope)?;
-                let r = self.from_item(right, scope)?;
+            TableRef::Join {
+                kind,
+                left,
+                right,
+                on,
+            } => {
+                let l = self.source(left, scope)?;
+                let r = self.source(right, scope)?;
                 let k = match kind {
                     JoinKind::Inner => "JOIN",
                     JoinKind::Left => "LEFT JOIN",
@@ -614,7 +858,7 @@ impl<'a> Translator<'a> {
         let mut scope = Scope::child(parent_scope);
         let mut from = Vec::new();
         for t in &s.from {
-            from.push(self.from_item(t, &mut scope)?);
+            from.push(self.source(t, &mut scope)?);
         }
         let mut items = Vec::new();
         let mut columns = Vec::new();
@@ -623,12 +867,23 @@ impl<'a> Translator<'a> {
                 SelectItem::Wildcard(q) => {
                     let mut any = false;
                     for src in &scope.sources {
-                        if q.as_ref().is_some_and(|q| !src.alias.eq_ignore_ascii_case(q) && !src.table.as_deref().is_some_and(|t| t.eq_ignore_ascii_case(q))) {
+                        if q.as_ref().is_some_and(|q| {
+                            !src.alias.eq_ignore_ascii_case(q)
+                                && !src
+                                    .table
+                                    .as_deref()
+                                    .is_some_and(|t| t.eq_ignore_ascii_case(q))
+                        }) {
                             continue;
                         }
                         any = true;
                         for (c, ty, nullable) in &src.columns {
-                            items.push(format!("{}.{} AS {}", quote(&src.alias), quote(c), quote(c)));
+                            items.push(format!(
+                                "{}.{} AS {}",
+                                quote(&src.alias),
+                                quote(c),
+                                quote(c)
+                            ));
                             columns.push(col(c, ty.clone(), *nullable));
                         }
                     }
@@ -636,14 +891,22 @@ impl<'a> Translator<'a> {
                         return Err(self.err(if s.from.is_empty() {
                             ServerMessage::error(263, "Must specify table to select from.")
                         } else {
-                            ServerMessage::error(4104, format!("The multi-part identifier \"{}\" could not be bound.", q.clone().unwrap_or_default()))
+                            ServerMessage::error(
+                                4104,
+                                format!(
+                                    "The multi-part identifier \"{}\" could not be bound.",
+                                    q.clone().unwrap_or_default()
+                                ),
+                            )
                         }));
                     }
                 }
                 SelectItem::Expr { expr, alias } => {
                     let (sql, ty) = self.expr(expr, &scope)?;
                     let nullable = match expr {
-                        Expr::Column { qualifier, name } => self.column_nullable(qualifier.as_deref(), name, &scope),
+                        Expr::Column { qualifier, name } => {
+                            self.column_nullable(qualifier.as_deref(), name, &scope)
+                        }
                         Expr::Func { name, .. } if name == "COUNT" || name == "COUNT_BIG" => false,
                         _ => true,
                     };
@@ -651,7 +914,10 @@ impl<'a> Translator<'a> {
                         Expr::Column { name, .. } => name.clone(),
                         _ => String::new(),
                     });
-                    items.push(format!("{sql} AS {}", quote(&output_name(&name, columns.len()))));
+                    items.push(format!(
+                        "{sql} AS {}",
+                        quote(&output_name(&name, columns.len()))
+                    ));
                     columns.push(col(&name, ty, nullable));
                 }
                 SelectItem::Assign { var, expr } => {
@@ -661,15 +927,27 @@ impl<'a> Translator<'a> {
                 }
             }
         }
-        let assigns = s.items.iter().filter(|i| matches!(i, SelectItem::Assign { .. })).count();
+        let assigns = s
+            .items
+            .iter()
+            .filter(|i| matches!(i, SelectItem::Assign { .. }))
+            .count();
         if assigns > 0 && assigns != s.items.len() {
             return Err(self.err(ServerMessage::error(
                 141,
                 "A SELECT statement that assigns a value to a variable must not be combined with data-retrieval operations.",
             )));
         }
-        scope.output = columns.iter().filter(|c| !c.name.is_empty()).map(|c| (c.name.clone(), c.ty.clone())).collect();
-        let mut sql = format!("SELECT {}{}", if s.distinct { "DISTINCT " } else { "" }, items.join(", "));
+        scope.output = columns
+            .iter()
+            .filter(|c| !c.name.is_empty())
+            .map(|c| (c.name.clone(), c.ty.clone()))
+            .collect();
+        let mut sql = format!(
+            "SELECT {}{}",
+            if s.distinct { "DISTINCT " } else { "" },
+            items.join(", ")
+        );
         if !from.is_empty() {
             sql.push_str(&format!(" FROM {}", from.join(", ")));
         }
@@ -692,7 +970,9 @@ impl<'a> Translator<'a> {
             let mut o = Vec::new();
             for (e, desc) in &q.order_by {
                 let (es, _) = match e {
-                    Expr::Literal(Value::Int(i)) if *i >= 1 && (*i as usize) <= columns.len() => (i.to_string(), SqlType::Int),
+                    Expr::Literal(Value::Int(i)) if *i >= 1 && (*i as usize) <= columns.len() => {
+                        (i.to_string(), SqlType::Int)
+                    }
                     _ => self.expr(e, &scope)?,
                 };
                 o.push(format!("{es}{}", if *desc { " DESC" } else { "" }));
@@ -701,7 +981,10 @@ impl<'a> Translator<'a> {
         }
         match (&s.top, &q.offset) {
             (Some(_), Some(_)) => {
-                return Err(self.err(ServerMessage::error(10741, "A TOP can not be used in the same query or sub-query as a OFFSET.")))
+                return Err(self.err(ServerMessage::error(
+                    10741,
+                    "A TOP can not be used in the same query or sub-query as a OFFSET.",
+                )))
             }
             (Some(top), None) => {
                 let (t, _) = self.expr(top, &scope)?;
@@ -709,7 +992,9 @@ impl<'a> Translator<'a> {
             }
             (None, Some((off, fetch))) => {
                 if q.order_by.is_empty() {
-                    return Err(self.err(ServerMessage::error(102, "Incorrect syntax near 'OFFSET'.")));
+                    return Err(
+                        self.err(ServerMessage::error(102, "Incorrect syntax near 'OFFSET'."))
+                    );
                 }
                 let (o, _) = self.expr(off, &scope)?;
                 let f = match fetch {
@@ -728,7 +1013,12 @@ impl<'a> Translator<'a> {
             .sources
             .iter()
             .filter(|s| qualifier.is_none_or(|q| s.alias.eq_ignore_ascii_case(q)))
-            .find_map(|s| s.columns.iter().find(|(c, _, _)| c.eq_ignore_ascii_case(name)).map(|(_, _, n)| *n))
+            .find_map(|s| {
+                s.columns
+                    .iter()
+                    .find(|(c, _, _)| c.eq_ignore_ascii_case(name))
+                    .map(|(_, _, n)| *n)
+            })
             .unwrap_or(true)
     }
 
@@ -738,7 +1028,11 @@ impl<'a> Translator<'a> {
             sources: vec![Source {
                 alias: alias.to_string(),
                 table: Some(info.name.clone()),
-                columns: info.columns.iter().map(|c| (c.name.clone(), c.ty.clone(), c.nullable)).collect(),
+                columns: info
+                    .columns
+                    .iter()
+                    .map(|c| (c.name.clone(), c.ty.clone(), c.nullable))
+                    .collect(),
             }],
             parent: None,
             output: vec![],
@@ -746,7 +1040,12 @@ impl<'a> Translator<'a> {
     }
 
     /// RETURNING for OUTPUT inserted.* / deleted.*.
-    fn returning(&mut self, items: &[SelectItem], info: &TableInfo, allowed: &[&str]) -> TResult<(String, Vec<Column>)> {
+    fn returning(
+        &mut self,
+        items: &[SelectItem],
+        info: &TableInfo,
+        allowed: &[&str],
+    ) -> TResult<(String, Vec<Column>)> {
         if items.is_empty() {
             return Ok((String::new(), vec![]));
         }
@@ -758,7 +1057,9 @@ impl<'a> Translator<'a> {
         let mut columns = Vec::new();
         for item in items {
             match item {
-                SelectItem::Wildcard(Some(q)) if allowed.iter().any(|a| a.eq_ignore_ascii_case(q)) => {
+                SelectItem::Wildcard(Some(q))
+                    if allowed.iter().any(|a| a.eq_ignore_ascii_case(q)) =>
+                {
                     for c in &info.columns {
                         out.push(quote(&c.name));
                         columns.push(col(&c.name, c.ty.clone(), c.nullable));
@@ -767,7 +1068,9 @@ impl<'a> Translator<'a> {
                 SelectItem::Expr { expr, alias } => {
                     let (sql, ty) = self.expr(expr, &scope)?;
                     // RETURNING names the table's columns without a qualifier.
-                    let sql = allowed.iter().fold(sql, |s, a| s.replace(&format!("{}.", quote(a)), ""));
+                    let sql = allowed
+                        .iter()
+                        .fold(sql, |s, a| s.replace(&format!("{}.", quote(a)), ""));
                     let name = alias.clone().unwrap_or_else(|| match expr {
                         Expr::Column { name, .. } => name.clone(),
                         _ => String::new(),
@@ -784,13 +1087,22 @@ impl<'a> Translator<'a> {
     pub fn insert(&mut self, ins: &Insert) -> TResult<Translated> {
         let info = self.table(&ins.table)?;
         let names: Vec<String> = if ins.columns.is_empty() {
-            info.columns.iter().filter(|c| !c.identity).map(|c| c.name.clone()).collect()
+            info.columns
+                .iter()
+                .filter(|c| !c.identity)
+                .map(|c| c.name.clone())
+                .collect()
         } else {
             ins.columns.clone()
         };
         let mut targets = Vec::new();
         for n in &names {
-            let c = info.column(n).ok_or_else(|| self.err(ServerMessage::error(207, format!("Invalid column name '{n}'."))))?;
+            let c = info.column(n).ok_or_else(|| {
+                self.err(ServerMessage::error(
+                    207,
+                    format!("Invalid column name '{n}'."),
+                ))
+            })?;
             if c.identity {
                 return Err(self.err(ServerMessage::error(
                     544,
@@ -800,7 +1112,11 @@ impl<'a> Translator<'a> {
             targets.push(c.clone());
         }
         let (ret, columns) = self.returning(&ins.output, &info, &["inserted"])?;
-        let cols_sql = targets.iter().map(|c| quote(&c.name)).collect::<Vec<_>>().join(", ");
+        let cols_sql = targets
+            .iter()
+            .map(|c| quote(&c.name))
+            .collect::<Vec<_>>()
+            .join(", ");
         let strict = |c: &super::catalog::ColumnInfo| format!("{}.{}", info.name, c.name);
         let body = match &ins.source {
             InsertSource::DefaultValues => "DEFAULT VALUES".to_string(),
@@ -836,10 +1152,21 @@ impl<'a> Translator<'a> {
                     .iter()
                     .zip(&targets)
                     .enumerate()
-                    .map(|(i, (sc, c))| self.convert(format!("s.{}", quote(&output_name(&sc.name, i))), &sc.ty, &c.ty, Some(&strict(c))))
+                    .map(|(i, (sc, c))| {
+                        self.convert(
+                            format!("s.{}", quote(&output_name(&sc.name, i))),
+                            &sc.ty,
+                            &c.ty,
+                            Some(&strict(c)),
+                        )
+                    })
                     .collect();
                 // WHERE true keeps SQLite from reading a following ON as an upsert clause.
-                format!("SELECT {} FROM ({}) AS s WHERE true", conv.join(", "), sub.sql)
+                format!(
+                    "SELECT {} FROM ({}) AS s WHERE true",
+                    conv.join(", "),
+                    sub.sql
+                )
             }
         };
         let sql = if matches!(ins.source, InsertSource::DefaultValues) {
@@ -855,19 +1182,44 @@ impl<'a> Translator<'a> {
         let scope = Self::table_scope(&info, &info.name);
         let mut sets = Vec::new();
         for (c, e) in &u.sets {
-            let column = info.column(c).ok_or_else(|| self.err(ServerMessage::error(207, format!("Invalid column name '{c}'."))))?.clone();
+            let column = info
+                .column(c)
+                .ok_or_else(|| {
+                    self.err(ServerMessage::error(
+                        207,
+                        format!("Invalid column name '{c}'."),
+                    ))
+                })?
+                .clone();
             if column.identity {
-                return Err(self.err(ServerMessage::error(8102, format!("Cannot update identity column '{}'.", column.name))));
+                return Err(self.err(ServerMessage::error(
+                    8102,
+                    format!("Cannot update identity column '{}'.", column.name),
+                )));
             }
             let (s, t) = self.expr(e, &scope)?;
-            sets.push(format!("{} = {}", quote(&column.name), self.convert(s, &t, &column.ty, Some(&format!("{}.{}", info.name, column.name)))));
+            sets.push(format!(
+                "{} = {}",
+                quote(&column.name),
+                self.convert(
+                    s,
+                    &t,
+                    &column.ty,
+                    Some(&format!("{}.{}", info.name, column.name))
+                )
+            ));
         }
         let filter = match &u.filter {
             Some(f) => format!(" WHERE {}", self.expr(f, &scope)?.0),
             None => String::new(),
         };
         let (ret, columns) = self.returning(&u.output, &info, &["inserted"])?;
-        let sql = format!("UPDATE {} AS {} SET {}{filter}{ret}", quote(&info.name), quote(&info.name), sets.join(", "));
+        let sql = format!(
+            "UPDATE {} AS {} SET {}{filter}{ret}",
+            quote(&info.name),
+            quote(&info.name),
+            sets.join(", ")
+        );
         Ok(Translated { sql, columns })
     }
 
@@ -879,13 +1231,23 @@ impl<'a> Translator<'a> {
             None => String::new(),
         };
         let (ret, columns) = self.returning(&d.output, &info, &["deleted"])?;
-        Ok(Translated { sql: format!("DELETE FROM {} AS {}{filter}{ret}", quote(&info.name), quote(&info.name)), columns })
+        Ok(Translated {
+            sql: format!(
+                "DELETE FROM {} AS {}{filter}{ret}",
+                quote(&info.name),
+                quote(&info.name)
+            ),
+            columns,
+        })
     }
 
     /// A scalar expression outside any query (`SET @v = ...`, IF, RETURN).
     pub fn scalar(&mut self, e: &Expr) -> TResult<Translated> {
         let (sql, ty) = self.expr(e, &Scope::empty())?;
-        Ok(Translated { sql: format!("SELECT {sql}"), columns: vec![col("", ty, true)] })
+        Ok(Translated {
+            sql: format!("SELECT {sql}"),
+            columns: vec![col("", ty, true)],
+        })
     }
 
     /// The SQLite DDL for CREATE TABLE, and the catalog entry.
@@ -893,12 +1255,24 @@ impl<'a> Translator<'a> {
         if self.catalog.table(&t.name).is_some() {
             return Err(self.err(ServerMessage::error(
                 2714,
-                format!("There is already an object named '{}' in the database.", t.name),
+                format!(
+                    "There is already an object named '{}' in the database.",
+                    t.name
+                ),
             )));
         }
-        let mut info = TableInfo { name: t.name.clone(), columns: vec![], unique_keys: vec![] };
+        let mut info = TableInfo {
+            name: t.name.clone(),
+            columns: vec![],
+            unique_keys: vec![],
+        };
         for c in &t.columns {
-            info.columns.push(super::catalog::ColumnInfo { name: c.name.clone(), ty: c.ty.clone(), nullable: c.nullable, identity: c.identity });
+            info.columns.push(super::catalog::ColumnInfo {
+                name: c.name.clone(),
+                ty: c.ty.clone(),
+                nullable: c.nullable,
+                identity: c.identity,
+            });
         }
         let mut constraints: Vec<&TableConstraint> = t.constraints.iter().collect();
         for c in &t.columns {
@@ -909,8 +1283,15 @@ impl<'a> Translator<'a> {
             _ => None,
         });
         if let Some(id) = t.columns.iter().find(|c| c.identity) {
-            if pk.as_ref().is_none_or(|p| p.len() != 1 || !p[0].eq_ignore_ascii_case(&id.name)) || !is_integer(&id.ty) {
-                return Err(self.err(unsupported("IDENTITY on a column that is not the whole integer PRIMARY KEY", self.line)));
+            if pk
+                .as_ref()
+                .is_none_or(|p| p.len() != 1 || !p[0].eq_ignore_ascii_case(&id.name))
+                || !is_integer(&id.ty)
+            {
+                return Err(self.err(unsupported(
+                    "IDENTITY on a column that is not the whole integer PRIMARY KEY",
+                    self.line,
+                )));
             }
         }
         let scope = Self::table_scope(&info, &info.name);
@@ -950,16 +1331,35 @@ impl<'a> Translator<'a> {
             match &c.kind {
                 ConstraintKind::PrimaryKey(cols) => {
                     let name = name_of(c, "PK");
-                    let identity_pk = cols.len() == 1 && t.columns.iter().any(|x| x.identity && x.name.eq_ignore_ascii_case(&cols[0]));
+                    let identity_pk = cols.len() == 1
+                        && t.columns
+                            .iter()
+                            .any(|x| x.identity && x.name.eq_ignore_ascii_case(&cols[0]));
                     if !identity_pk {
-                        defs.push(format!("CONSTRAINT {} PRIMARY KEY ({})", quote(&name), cols.iter().map(|x| quote(x)).collect::<Vec<_>>().join(", ")));
+                        defs.push(format!(
+                            "CONSTRAINT {} PRIMARY KEY ({})",
+                            quote(&name),
+                            cols.iter().map(|x| quote(x)).collect::<Vec<_>>().join(", ")
+                        ));
                     }
-                    info.unique_keys.push(super::catalog::UniqueKey { name, columns: cols.clone(), constraint: Some("PRIMARY KEY") });
+                    info.unique_keys.push(super::catalog::UniqueKey {
+                        name,
+                        columns: cols.clone(),
+                        constraint: Some("PRIMARY KEY"),
+                    });
                 }
                 ConstraintKind::Unique(cols) => {
                     let name = name_of(c, "UQ");
-                    defs.push(format!("CONSTRAINT {} UNIQUE ({})", quote(&name), cols.iter().map(|x| quote(x)).collect::<Vec<_>>().join(", ")));
-                    info.unique_keys.push(super::catalog::UniqueKey { name, columns: cols.clone(), constraint: Some("UNIQUE KEY") });
+                    defs.push(format!(
+                        "CONSTRAINT {} UNIQUE ({})",
+                        quote(&name),
+                        cols.iter().map(|x| quote(x)).collect::<Vec<_>>().join(", ")
+                    ));
+                    info.unique_keys.push(super::catalog::UniqueKey {
+                        name,
+                        columns: cols.clone(),
+                        constraint: Some("UNIQUE KEY"),
+                    });
                 }
                 ConstraintKind::Check(e) => {
                     let name = name_of(c, "CK");
@@ -967,43 +1367,70 @@ impl<'a> Translator<'a> {
                     let s = s.replace(&format!("{}.", quote(&info.name)), "");
                     defs.push(format!("CONSTRAINT {} CHECK ({s})", quote(&name)));
                 }
-                ConstraintKind::ForeignKey { columns, table, ref_columns } => {
+                ConstraintKind::ForeignKey {
+                    columns,
+                    table,
+                    ref_columns,
+                } => {
                     let name = name_of(c, "FK");
                     let target = self.table(table)?;
                     let refs = if ref_columns.is_empty() {
-                        target.unique_keys.iter().find(|k| k.constraint == Some("PRIMARY KEY")).map(|k| k.columns.clone()).unwrap_or_default()
+                        target
+                            .unique_keys
+                            .iter()
+                            .find(|k| k.constraint == Some("PRIMARY KEY"))
+                            .map(|k| k.columns.clone())
+                            .unwrap_or_default()
                     } else {
                         ref_columns.clone()
                     };
                     defs.push(format!(
                         "CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {} ({})",
                         quote(&name),
-                        columns.iter().map(|x| quote(x)).collect::<Vec<_>>().join(", "),
+                        columns
+                            .iter()
+                            .map(|x| quote(x))
+                            .collect::<Vec<_>>()
+                            .join(", "),
                         quote(&target.name),
                         refs.iter().map(|x| quote(x)).collect::<Vec<_>>().join(", ")
                     ));
                 }
             }
         }
-        Ok((format!("CREATE TABLE {} ({})", quote(&t.name), defs.join(", ")), info))
+        Ok((
+            format!("CREATE TABLE {} ({})", quote(&t.name), defs.join(", ")),
+            info,
+        ))
     }
 
     pub fn create_index(&mut self, ix: &CreateIndex) -> TResult<(String, TableInfo)> {
         let info = self.table(&ix.table)?;
         for (c, _) in &ix.columns {
             if info.column(c).is_none() {
-                return Err(self.err(ServerMessage::error(1911, format!("Column name '{c}' does not exist in the target table or view."))));
+                return Err(self.err(ServerMessage::error(
+                    1911,
+                    format!("Column name '{c}' does not exist in the target table or view."),
+                )));
             }
         }
         let scope = Self::table_scope(&info, &info.name);
         let filter = match &ix.filter {
             Some(f) => {
                 let (s, _) = self.expr(f, &scope)?;
-                format!(" WHERE {}", s.replace(&format!("{}.", quote(&info.name)), ""))
+                format!(
+                    " WHERE {}",
+                    s.replace(&format!("{}.", quote(&info.name)), "")
+                )
             }
             None => String::new(),
         };
-        let cols = ix.columns.iter().map(|(c, d)| format!("{}{}", quote(c), if *d { " DESC" } else { "" })).collect::<Vec<_>>().join(", ");
+        let cols = ix
+            .columns
+            .iter()
+            .map(|(c, d)| format!("{}{}", quote(c), if *d { " DESC" } else { "" }))
+            .collect::<Vec<_>>()
+            .join(", ");
         let sql = format!(
             "CREATE {}INDEX {} ON {} ({cols}){filter}",
             if ix.unique { "UNIQUE " } else { "" },
@@ -1025,7 +1452,12 @@ impl<'a> Translator<'a> {
 fn scope_has_alias(scope: &Scope, q: &str) -> bool {
     let mut s = Some(scope);
     while let Some(sc) = s {
-        if sc.sources.iter().any(|x| x.alias.eq_ignore_ascii_case(q) || x.table.as_deref().is_some_and(|t| t.eq_ignore_ascii_case(q))) {
+        if sc.sources.iter().any(|x| {
+            x.alias.eq_ignore_ascii_case(q)
+                || x.table
+                    .as_deref()
+                    .is_some_and(|t| t.eq_ignore_ascii_case(q))
+        }) {
             return true;
         }
         s = sc.parent;

@@ -9,7 +9,11 @@ use crate::types::{ServerMessage, SqlType, Value};
 /// How date/time values are stored: sortable text with seven fractional
 /// digits (datetime2's 100 ns).
 pub fn format_datetime(d: &NaiveDateTime) -> String {
-    format!("{}.{:07}", d.format("%Y-%m-%d %H:%M:%S"), (d.nanosecond() % 1_000_000_000) / 100)
+    format!(
+        "{}.{:07}",
+        d.format("%Y-%m-%d %H:%M:%S"),
+        (d.nanosecond() % 1_000_000_000) / 100
+    )
 }
 pub const DATE_FORMAT: &str = "%Y-%m-%d";
 
@@ -38,11 +42,17 @@ pub fn is_string(ty: &SqlType) -> bool {
 }
 
 pub fn is_temporal(ty: &SqlType) -> bool {
-    matches!(ty, SqlType::DateTime2(_) | SqlType::DateTime | SqlType::Date)
+    matches!(
+        ty,
+        SqlType::DateTime2(_) | SqlType::DateTime | SqlType::Date
+    )
 }
 
 pub fn is_integer(ty: &SqlType) -> bool {
-    matches!(ty, SqlType::Bit | SqlType::TinyInt | SqlType::SmallInt | SqlType::Int | SqlType::BigInt)
+    matches!(
+        ty,
+        SqlType::Bit | SqlType::TinyInt | SqlType::SmallInt | SqlType::Int | SqlType::BigInt
+    )
 }
 
 pub fn is_numeric(ty: &SqlType) -> bool {
@@ -67,11 +77,23 @@ pub fn to_lite(v: &Value) -> Lite {
 
 pub fn guid_text(g: &[u8; 16]) -> String {
     let h: String = g.iter().map(|b| format!("{b:02X}")).collect();
-    format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
 }
 
 fn parse_guid(s: &str) -> Option<[u8; 16]> {
-    let hex: String = s.trim().trim_matches(|c| c == '{' || c == '}').chars().filter(|c| *c != '-').collect();
+    let hex: String = s
+        .trim()
+        .trim_matches(|c| c == '{' || c == '}')
+        .chars()
+        .filter(|c| *c != '-')
+        .collect();
     if hex.len() != 32 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
         return None;
     }
@@ -89,7 +111,9 @@ pub fn from_lite(v: ValueRef<'_>, ty: &SqlType) -> Value {
         ValueRef::Integer(i) => match ty {
             SqlType::Bit => Value::Bit(i != 0),
             SqlType::Float => Value::Float(i as f64),
-            SqlType::Decimal { scale, .. } => Value::Decimal(i as i128 * 10i128.pow(*scale as u32), *scale),
+            SqlType::Decimal { scale, .. } => {
+                Value::Decimal(i as i128 * 10i128.pow(*scale as u32), *scale)
+            }
             t if is_string(t) => Value::Str(i.to_string()),
             _ => Value::Int(i),
         },
@@ -104,9 +128,15 @@ pub fn from_lite(v: ValueRef<'_>, ty: &SqlType) -> Value {
         ValueRef::Text(t) => {
             let s = String::from_utf8_lossy(t).into_owned();
             match ty {
-                SqlType::DateTime2(_) | SqlType::DateTime => parse_datetime(&s).map(Value::DateTime).unwrap_or(Value::Str(s)),
-                SqlType::Date => parse_datetime(&s).map(|d| Value::Date(d.date())).unwrap_or(Value::Str(s)),
-                SqlType::UniqueIdentifier => parse_guid(&s).map(Value::Guid).unwrap_or(Value::Str(s)),
+                SqlType::DateTime2(_) | SqlType::DateTime => parse_datetime(&s)
+                    .map(Value::DateTime)
+                    .unwrap_or(Value::Str(s)),
+                SqlType::Date => parse_datetime(&s)
+                    .map(|d| Value::Date(d.date()))
+                    .unwrap_or(Value::Str(s)),
+                SqlType::UniqueIdentifier => {
+                    parse_guid(&s).map(Value::Guid).unwrap_or(Value::Str(s))
+                }
                 t if is_integer(t) => s.trim().parse().map(Value::Int).unwrap_or(Value::Str(s)),
                 _ => Value::Str(s),
             }
@@ -117,12 +147,19 @@ pub fn from_lite(v: ValueRef<'_>, ty: &SqlType) -> Value {
 
 pub fn parse_datetime(s: &str) -> Option<NaiveDateTime> {
     let s = s.trim();
-    for f in ["%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M", "%Y%m%d %H:%M:%S%.f"] {
+    for f in [
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M",
+        "%Y%m%d %H:%M:%S%.f",
+    ] {
         if let Ok(d) = NaiveDateTime::parse_from_str(s, f) {
             return Some(d);
         }
     }
-    let date = NaiveDate::parse_from_str(s, "%Y-%m-%d").or_else(|_| NaiveDate::parse_from_str(s, "%Y%m%d")).ok()?;
+    let date = NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .or_else(|_| NaiveDate::parse_from_str(s, "%Y%m%d"))
+        .ok()?;
     date.and_hms_opt(0, 0, 0)
 }
 
@@ -166,7 +203,11 @@ fn source_type(v: &Value) -> &'static str {
 /// Converts a value to `ty` as CAST does. With `strict_target` (a
 /// "table.column" name), a string that does not fit is error 2628 instead of
 /// being cut, as an INSERT or UPDATE does.
-pub fn convert(v: Value, ty: &SqlType, strict_target: Option<&str>) -> Result<Value, ServerMessage> {
+pub fn convert(
+    v: Value,
+    ty: &SqlType,
+    strict_target: Option<&str>,
+) -> Result<Value, ServerMessage> {
     let target = type_name(ty);
     let fail = |v: &Value| {
         let number = if is_temporal(ty) { 241 } else { 245 };
@@ -184,7 +225,12 @@ pub fn convert(v: Value, ty: &SqlType, strict_target: Option<&str>) -> Result<Va
         m.class = 16;
         m
     };
-    let overflow = || err(8115, format!("Arithmetic overflow error converting expression to data type {target}."));
+    let overflow = || {
+        err(
+            8115,
+            format!("Arithmetic overflow error converting expression to data type {target}."),
+        )
+    };
     if matches!(v, Value::Null) {
         return Ok(Value::Null);
     }
@@ -333,7 +379,10 @@ pub fn literal_type(v: &Value) -> SqlType {
         Value::Int(i) if *i >= i32::MIN as i64 && *i <= i32::MAX as i64 => SqlType::Int,
         Value::Int(_) => SqlType::BigInt,
         Value::Float(_) => SqlType::Float,
-        Value::Decimal(_, s) => SqlType::Decimal { precision: 38, scale: *s },
+        Value::Decimal(_, s) => SqlType::Decimal {
+            precision: 38,
+            scale: *s,
+        },
         Value::Str(s) => SqlType::NVarChar(Some(s.chars().count().clamp(1, 4000) as u16)),
         Value::Bytes(b) => SqlType::VarBinary(Some(b.len().clamp(1, 8000) as u16)),
         Value::DateTime(_) => SqlType::DateTime2(7),
