@@ -33,10 +33,7 @@ async fn drop_next_response_breaks_only_that_connection() {
     let (server, _) = start();
     let mut victim = connect(&server).await;
     server.faults().drop_next_response();
-    let err = rows(&mut victim, "rows 10000")
-        .await
-        .err()
-        .expect("dropped");
+    let err = rows(&mut victim, "rows 10000").await.expect_err("dropped");
     assert_eq!(
         server_error_code(&err),
         None,
@@ -55,7 +52,7 @@ async fn fail_next_statement_answers_an_error_without_running() {
     let (server, log) = start();
     let mut client = connect(&server).await;
     server.faults().fail_next_statement(1205);
-    let err = client.query("echo", &[&1i32]).await.err().expect("fails");
+    let err = client.query("echo", &[&1i32]).await.expect_err("fails");
     match &err {
         tiberius::error::Error::Server(t) => assert_eq!((t.code(), t.class()), (1205, 13)),
         other => panic!("{other}"),
@@ -64,7 +61,7 @@ async fn fail_next_statement_answers_an_error_without_running() {
     server.faults().fail_next_statement(547);
     let err = match client.simple_query("rows 1").await {
         Err(e) => e,
-        Ok(s) => s.into_results().await.err().expect("fails"),
+        Ok(s) => s.into_results().await.expect_err("fails"),
     };
     match &err {
         tiberius::error::Error::Server(t) => assert_eq!((t.code(), t.class()), (547, 16)),
@@ -85,8 +82,7 @@ async fn refuse_logins_until_turned_off() {
     for _ in 0..2 {
         let err = connect_with(config(&server, PASSWORD))
             .await
-            .err()
-            .expect("refused");
+            .expect_err("refused");
         assert_eq!(server_error_code(&err), Some(18456));
     }
     assert_eq!(

@@ -27,8 +27,7 @@ async fn login_succeeds_and_wrong_password_is_18456() {
 
     let err = connect_with(config(&server, "wrong"))
         .await
-        .err()
-        .expect("login must fail");
+        .expect_err("login must fail");
     assert_eq!(server_error_code(&err), Some(18456), "{err}");
 }
 
@@ -37,7 +36,7 @@ async fn a_client_that_requires_encryption_gets_a_login_error() {
     let (server, _) = start();
     let mut cfg = config(&server, PASSWORD);
     cfg.encryption(EncryptionLevel::Required);
-    let err = connect_with(cfg).await.err().expect("login must fail");
+    let err = connect_with(cfg).await.expect_err("login must fail");
     assert_eq!(server_error_code(&err), Some(18456));
     assert!(err.to_string().contains("encryption"), "{err}");
 }
@@ -247,8 +246,7 @@ async fn batch_error(client: &mut protocol_common::Client, sql: &str) -> tiberiu
         Ok(stream) => stream
             .into_results()
             .await
-            .err()
-            .expect("the batch must fail"),
+            .expect_err("the batch must fail"),
     }
 }
 
@@ -258,11 +256,7 @@ async fn server_errors_reach_tiberius_with_their_number() {
     let mut client = connect(&server).await;
     let err = batch_error(&mut client, "error 2627").await;
     assert_eq!(server_error_code(&err), Some(2627), "{err}");
-    let err = client
-        .execute("error 50001", &[])
-        .await
-        .err()
-        .expect("error");
+    let err = client.execute("error 50001", &[]).await.expect_err("error");
     assert_eq!(server_error_code(&err), Some(50001), "{err}");
     let err = batch_error(&mut client, "rows 1; bogus").await;
     assert_eq!(server_error_code(&err), Some(102));
@@ -319,7 +313,7 @@ async fn many_concurrent_sessions() {
             let mut client = connect_with(cfg).await.unwrap();
             for _ in 0..20 {
                 let row = client
-                    .query("echo", &[&(i as i32)])
+                    .query("echo", &[&i])
                     .await
                     .unwrap()
                     .into_row()

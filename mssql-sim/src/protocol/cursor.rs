@@ -146,7 +146,7 @@ impl<'a> Cursor<'a> {
 
 /// Decodes UTF-16LE bytes; an odd length or an unpaired surrogate is malformed.
 pub fn utf16_to_string(bytes: &[u8]) -> DecodeResult<String> {
-    if bytes.len() % 2 != 0 {
+    if !bytes.len().is_multiple_of(2) {
         return Err(DecodeError::malformed("odd byte count in UTF-16 text"));
     }
     let units: Vec<u16> = bytes

@@ -305,11 +305,17 @@ impl<W: Write> Reply for TokenWriter<'_, W> {
     }
 
     fn error(&mut self, m: &ServerMessage) -> Result<(), Abort> {
-        self.encode(|b| Ok(message(b, true, m)))
+        self.encode(|b| {
+            message(b, true, m);
+            Ok(())
+        })
     }
 
     fn info(&mut self, m: &ServerMessage) -> Result<(), Abort> {
-        self.encode(|b| Ok(message(b, false, m)))
+        self.encode(|b| {
+            message(b, false, m);
+            Ok(())
+        })
     }
 
     fn return_status(&mut self, status: i32) -> Result<(), Abort> {

@@ -248,7 +248,7 @@ impl Tokens {
                     t.return_values.push((ordinal, name, value));
                     Some(at + 3 + len)
                 }
-                0xFD | 0xFE | 0xFF if i + 13 <= b.len() => {
+                0xFD..=0xFF if i + 13 <= b.len() => {
                     let status = le16(b, i + 1).unwrap() as u16;
                     let count = u64::from_le_bytes(b[i + 5..i + 13].try_into().unwrap());
                     t.dones.push((b[i], status, count));
@@ -271,7 +271,7 @@ impl Tokens {
     pub fn final_done_status(payload: &[u8]) -> u16 {
         let d = &payload[payload.len() - 13..];
         assert!(
-            matches!(d[0], 0xFD | 0xFE | 0xFF),
+            matches!(d[0], 0xFD..=0xFF),
             "response ends with a DONE token"
         );
         u16::from_le_bytes([d[1], d[2]])
