@@ -107,6 +107,17 @@ impl LogonDb {
         context_from_row(&row, history).map(Some)
     }
 
+    /// The password policy of `zone_data` (group override, then zone, then the
+    /// online-banking default).
+    pub async fn password_policy(&self, zone_data: Option<ZoneData>) -> Result<PasswordPolicy> {
+        traced("password_policy", async {
+            let zone = zone_data.unwrap_or_default();
+            check_zone(&zone)?;
+            self.resolve_policy(zone, DEFAULT_UI_SOURCE).await
+        })
+        .await
+    }
+
     /// A random password that passes the policy of `group_id` (its override, its zone's, or
     /// the online-banking default; the default when no group is given).
     pub async fn generate_password(&self, group_id: Option<i32>) -> Result<Password> {
@@ -132,11 +143,7 @@ impl LogonDb {
     ) -> Result<()> {
         traced("validate_password", async {
             let zone = zone_data.unwrap_or_default();
-            for (field, id) in [("group_id", zone.group_id), ("zone_id", zone.zone_id)] {
-                if let Some(id) = id {
-                    validate::id(field, id)?;
-                }
-            }
+            check_zone(&zone)?;
             let policy = self.resolve_policy(zone, DEFAULT_UI_SOURCE).await?;
             let violations = password::validate(&policy, password);
             if violations.is_empty() {
@@ -147,6 +154,15 @@ impl LogonDb {
         })
         .await
     }
+}
+
+fn check_zone(zone: &ZoneData) -> Result<()> {
+    for (field, id) in [("group_id", zone.group_id), ("zone_id", zone.zone_id)] {
+        if let Some(id) = id {
+            validate::id(field, id)?;
+        }
+    }
+    Ok(())
 }
 
 fn context_from_row(row: &Row, history: Vec<PasswordHash>) -> Result<LogonContext> {
