@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use chrono::{NaiveDate, NaiveDateTime};
 use clap::{ArgGroup, Args, Parser, Subcommand};
 use clap_complete::Shell;
-use logondb::LogonStatus;
+use logondb::{LogonStatus, Password};
 
 use crate::exit::EXIT_CODES_HELP;
 use crate::output::Format;
@@ -257,8 +257,8 @@ pub struct LogonNameArgs {
 pub struct PasswordArgs {
     /// The password itself. Leaks into the shell history: without it the password is
     /// prompted for (no echo) or read as one line from stdin.
-    #[arg(long, value_name = "PASSWORD")]
-    pub password: Option<String>,
+    #[arg(long, value_name = "PASSWORD", value_parser = parse_password)]
+    pub password: Option<Password>,
 }
 
 /// A login name and its password.
@@ -282,8 +282,8 @@ pub struct ResetPasswordArgs {
     #[arg(long, conflicts_with = "password")]
     pub read_password: bool,
     /// The new password on the command line (leaks into the shell history).
-    #[arg(long, value_name = "PASSWORD")]
-    pub password: Option<String>,
+    #[arg(long, value_name = "PASSWORD", value_parser = parse_password)]
+    pub password: Option<Password>,
     /// Do not require the user to change the password at the next logon.
     #[arg(long)]
     pub no_force_change: bool,
@@ -362,6 +362,11 @@ fn parse_date_time(text: &str) -> Result<NaiveDateTime, String> {
                 .and_then(|date| date.and_hms_opt(0, 0, 0))
         })
         .ok_or_else(|| format!("{text:?} is not YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS (UTC)"))
+}
+
+/// Wraps a `--password` value at once, so `Debug` of the arguments never shows it.
+fn parse_password(text: &str) -> Result<Password, std::convert::Infallible> {
+    Ok(Password::from(text))
 }
 
 fn parse_status(text: &str) -> Result<LogonStatus, String> {

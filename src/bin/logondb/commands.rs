@@ -32,15 +32,6 @@ struct GeneratedPassword<'a> {
     password: &'a str,
 }
 
-/// What `delete` reports.
-#[derive(Serialize)]
-struct DeletedRecord {
-    #[serde(rename = "UserLogonID")]
-    user_logon_id: i32,
-    #[serde(rename = "UserSoftDeleted")]
-    user_soft_deleted: bool,
-}
-
 /// What `validate-password` reports when the password passes.
 #[derive(Serialize)]
 struct Valid {
@@ -67,8 +58,41 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::ServeEmbedded => serve_embedded(&cli.target).await,
         command => {
             let connection = Target::from_args(&cli.target)?.connect().await?;
-            run_on(&connection.db, format, command).await
+            let subject = subject(&command);
+            run_on(&connection.db, format, command)
+                .await
+                .map_err(|error| error.about(subject))
         }
+    }
+}
+
+/// The login name or id a command works on, for its error messages.
+fn subject(command: &Command) -> Option<String> {
+    let name = |name: &str| Some(format!("LoginName {name:?}"));
+    let id = |field: &str, id: i32| Some(format!("{field} {id}"));
+    match command {
+        Command::Get(args) => match &args.logon_name {
+            Some(logon_name) => name(logon_name),
+            None => args.user_id.and_then(|user_id| id("UserID", user_id)),
+        },
+        Command::ByLogonId(args) if args.admin => id("AdminUserLogonID", args.user_logon_id),
+        Command::ByLogonId(args) => id("UserLogonID", args.user_logon_id),
+        Command::Associated(args) => id("UserID", args.user_id),
+        Command::Unlock(args) | Command::AcceptPasswordStatus(args) => name(&args.logon_name),
+        Command::ChangePassword(args) | Command::Authenticate(args) => name(&args.logon.logon_name),
+        Command::ResetPassword(args) => name(&args.logon.logon_name),
+        Command::Rename(args) => Some(format!(
+            "rename {:?} to {:?}",
+            args.logon_name, args.new_logon_name
+        )),
+        Command::Delete(args) => match &args.logon_name {
+            Some(logon_name) => name(logon_name),
+            None => args
+                .user_logon_id
+                .and_then(|logon_id| id("UserLogonID", logon_id)),
+        },
+        Command::GeneratePassword(args) => args.group_id.and_then(|group| id("GroupID", group)),
+        _ => None,
     }
 }
 
@@ -157,7 +181,7 @@ async fn run_on(db: &LogonDb, format: Format, command: Command) -> Result<(), Cl
         }
         Command::Migrate(args) => {
             let scripts = match &args.scripts_dir {
-                Some(dir) => Scripts::from_dirs(dir.join("migrations"), dir.join("sql"))?,
+                Some(dir) => scripts_from(dir)?,
                 None => Scripts::embedded(),
             };
             let report = db.migrate(&scripts).await?;
@@ -175,6 +199,21 @@ async fn run_on(db: &LogonDb, format: Format, command: Command) -> Result<(), Cl
             unreachable!("handled by run() without a database")
         }
     }
+}
+
+/// The scripts in DIR/migrations and DIR/sql; both must exist, so a mistyped directory is
+/// an error rather than a run that applies nothing.
+fn scripts_from(dir: &Path) -> Result<Scripts, CliError> {
+    let (migrations, sql) = (dir.join("migrations"), dir.join("sql"));
+    for required in [&migrations, &sql] {
+        if !required.is_dir() {
+            return Err(CliError::Usage(format!(
+                "--scripts-dir: {} is not a directory",
+                required.display()
+            )));
+        }
+    }
+    Ok(Scripts::from_dirs(migrations, sql)?)
 }
 
 async fn get(db: &LogonDb, format: Format, args: GetArgs) -> Result<(), CliError> {
@@ -300,14 +339,7 @@ async fn delete(db: &LogonDb, format: Format, args: DeleteArgs) -> Result<(), Cl
         (None, Some(id)) => DeleteTarget::UserLogonId(id),
         (None, None) => unreachable!("clap requires --logon-name or --user-logon-id"),
     };
-    let deleted = db.delete(target).await?;
-    print_record(
-        format,
-        &DeletedRecord {
-            user_logon_id: deleted.user_logon_id,
-            user_soft_deleted: deleted.user_soft_deleted,
-        },
-    )
+    print_record(format, &db.delete(target).await?)
 }
 
 /// Starts the embedded server, prints its connection string and waits for Ctrl-C.
@@ -326,7 +358,7 @@ async fn serve_embedded(target: &crate::args::TargetArgs) -> Result<(), CliError
         let _ = stop.send(());
     })
     .map_err(|error| CliError::Output(format!("cannot catch Ctrl-C: {error}")))?;
-    let server = logondb::embedded::EmbeddedServer::start(target.embedded_db.as_deref())?;
+    let server = logondb::embedded::EmbeddedServer::start(target.embedded_db.as_deref()).await?;
     let mut out = io::stdout().lock();
     writeln!(out, "{}", server.connection_string())?;
     out.flush()?;

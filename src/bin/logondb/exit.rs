@@ -33,8 +33,14 @@ pub enum CliError {
     NotFound(String),
     /// `authenticate` rejected the credentials (exit 5).
     Rejected(String),
-    /// An error of the library, mapped by its kind.
-    Library(logondb::Error),
+    /// An error of the library, mapped by its kind, with what the command was about
+    /// (`LoginName "bob"`), which the library's messages do not always repeat.
+    Library {
+        /// The library's error.
+        error: logondb::Error,
+        /// The login name or id the command worked on.
+        subject: Option<String>,
+    },
     /// Reading input or writing output failed (exit 1).
     Io(io::Error),
     /// Formatting the output failed (exit 1).
@@ -48,8 +54,16 @@ impl CliError {
             CliError::Usage(_) => 2,
             CliError::NotFound(_) => 3,
             CliError::Rejected(_) => 5,
-            CliError::Library(error) => library_exit_code(error),
+            CliError::Library { error, .. } => library_exit_code(error),
             CliError::Io(_) | CliError::Output(_) => 1,
+        }
+    }
+
+    /// Names the login or id the command was about in a library error's message.
+    pub fn about(self, subject: Option<String>) -> Self {
+        match self {
+            CliError::Library { error, .. } => CliError::Library { error, subject },
+            other => other,
         }
     }
 
@@ -76,14 +90,21 @@ impl fmt::Display for CliError {
             | CliError::NotFound(message)
             | CliError::Rejected(message)
             | CliError::Output(message) => f.write_str(message),
-            CliError::Library(logondb::Error::PolicyViolation(violations)) => {
-                write!(f, "policy violated ({} rules):", violations.len())?;
-                for violation in violations {
-                    write!(f, "\n  - {violation}")?;
+            CliError::Library { error, subject } => {
+                if let Some(subject) = subject {
+                    write!(f, "{subject}: ")?;
                 }
-                Ok(())
+                match error {
+                    logondb::Error::PolicyViolation(violations) => {
+                        write!(f, "policy violated ({} rules):", violations.len())?;
+                        for violation in violations {
+                            write!(f, "\n  - {violation}")?;
+                        }
+                        Ok(())
+                    }
+                    error => write!(f, "{error}"),
+                }
             }
-            CliError::Library(error) => write!(f, "{error}"),
             CliError::Io(error) => write!(f, "I/O error: {error}"),
         }
     }
@@ -91,7 +112,10 @@ impl fmt::Display for CliError {
 
 impl From<logondb::Error> for CliError {
     fn from(error: logondb::Error) -> Self {
-        CliError::Library(error)
+        CliError::Library {
+            error,
+            subject: None,
+        }
     }
 }
 

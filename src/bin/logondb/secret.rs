@@ -15,10 +15,10 @@ const FLAG_WARNING: &str =
 /// The password given with `--password`, or else one read from the terminal or stdin.
 ///
 /// `prompt` is shown on the terminal only (never on stdout, which may be redirected).
-pub fn read_password(flag: Option<String>, prompt: &str) -> Result<Password, CliError> {
-    if let Some(text) = flag {
+pub fn read_password(flag: Option<Password>, prompt: &str) -> Result<Password, CliError> {
+    if let Some(password) = flag {
         eprintln!("{FLAG_WARNING}");
-        return Ok(Password::from(text));
+        return Ok(password);
     }
     let stdin = io::stdin();
     let text = if stdin.is_terminal() {

@@ -68,7 +68,7 @@ pub use logondb::embedded::EmbeddedServer;
 /// Starts the embedded server (seeded when its database is new) and connects to it.
 #[cfg(feature = "embedded")]
 async fn connect_embedded(db_file: Option<&Path>) -> Result<Connection, CliError> {
-    let server = EmbeddedServer::start(db_file)?;
+    let server = EmbeddedServer::start(db_file).await?;
     Ok(Connection {
         db: LogonDb::connect(server.config()).await?,
         _server: Some(server),
