@@ -634,6 +634,21 @@ fn url_and_embedded_together_are_a_usage_error() {
 }
 
 #[test]
+fn a_malformed_connection_string_exits_2_naming_where_it_came_from() {
+    logondb()
+        .args(["--url", "nonsense", "get", "--logon-name", "alice"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--url"));
+    logondb()
+        .env("LOGONDB_URL", "jdbc:sqlserver://")
+        .args(["get", "--logon-name", "alice"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("LOGONDB_URL"));
+}
+
+#[test]
 fn an_unreachable_server_exits_1() {
     let port = TcpListener::bind("127.0.0.1:0")
         .unwrap()

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use chrono::{NaiveDate, NaiveDateTime};
 use clap::{ArgGroup, Args, Parser, Subcommand};
 use clap_complete::Shell;
-use logondb::{LogonStatus, Password};
+use logondb::{Config, LogonStatus, Password};
 
 use crate::exit::EXIT_CODES_HELP;
 use crate::output::Format;
@@ -48,9 +48,10 @@ pub struct TargetArgs {
         global = true,
         help_heading = "Target",
         value_name = "CONNECTION_STRING",
+        value_parser = parse_config,
         conflicts_with_all = ["embedded", "embedded_db"]
     )]
-    pub url: Option<String>,
+    pub url: Option<Config>,
 
     /// Use an in-process mssql-sim seeded with the compiled-in scripts and demo data
     /// (in memory: its writes are gone when the command ends).
@@ -362,6 +363,12 @@ fn parse_date_time(text: &str) -> Result<NaiveDateTime, String> {
                 .and_then(|date| date.and_hms_opt(0, 0, 0))
         })
         .ok_or_else(|| format!("{text:?} is not YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS (UTC)"))
+}
+
+/// Parses `--url` at once: a bad string is a usage error, and `Debug` of the arguments
+/// shows the library's redacted summary instead of the password in it.
+fn parse_config(text: &str) -> Result<Config, String> {
+    Config::parse(text).map_err(|error| error.to_string())
 }
 
 /// Wraps a `--password` value at once, so `Debug` of the arguments never shows it.

@@ -18,8 +18,8 @@ const NO_TARGET: &str = "no database given: pass --url CONNECTION_STRING (or set
 /// Where the command runs.
 #[derive(Debug)]
 pub enum Target {
-    /// A SQL Server reached by a connection string.
-    Url(String),
+    /// A SQL Server reached by a connection string (boxed: the settings are large).
+    Url(Box<Config>),
     /// The in-process simulator, in memory or kept in a file.
     Embedded(Option<PathBuf>),
 }
@@ -31,11 +31,13 @@ impl Target {
         if args.embedded || args.embedded_db.is_some() {
             return Ok(Target::Embedded(args.embedded_db.clone()));
         }
-        if let Some(url) = &args.url {
-            return Ok(Target::Url(url.clone()));
+        if let Some(config) = &args.url {
+            return Ok(Target::Url(Box::new(config.clone())));
         }
         match std::env::var(URL_VARIABLE) {
-            Ok(url) if !url.trim().is_empty() => Ok(Target::Url(url)),
+            Ok(url) if !url.trim().is_empty() => Config::parse(&url)
+                .map(|config| Target::Url(Box::new(config)))
+                .map_err(|error| CliError::Usage(format!("{URL_VARIABLE}: {error}"))),
             _ => Err(CliError::Usage(NO_TARGET.into())),
         }
     }
@@ -43,8 +45,8 @@ impl Target {
     /// Connects to the target (starting the simulator first when it is the embedded one).
     pub async fn connect(self) -> Result<Connection, CliError> {
         match self {
-            Target::Url(url) => Ok(Connection {
-                db: LogonDb::connect(Config::parse(&url)?).await?,
+            Target::Url(config) => Ok(Connection {
+                db: LogonDb::connect(*config).await?,
                 #[cfg(feature = "embedded")]
                 _server: None,
             }),
