@@ -125,8 +125,12 @@ fn get_by_user_id_and_by_logon_id_find_the_same_logon() {
 fn deleted_logons_show_only_with_include_deleted() {
     let db = Db::new();
     db.cmd(&["get", "--logon-name", "gone"]).assert().code(3);
+    let gone = db.json(&["get", "--logon-name", "gone", "--include-deleted"]);
+    assert_eq!(names(&gone), ["gone"]);
+    let user_id = int(&gone[0], "UserID").to_string();
+    assert!(db.json(&["from-user-ids", &user_id]).is_empty());
     assert_eq!(
-        names(&db.json(&["get", "--logon-name", "gone", "--include-deleted"])),
+        names(&db.json(&["from-user-ids", &user_id, "--include-deleted"])),
         ["gone"]
     );
     db.cmd(&["get", "--admin", "--logon-name", "admin.old"])
