@@ -1,0 +1,67 @@
+//! mssql-sim's speed: cold start with the project's scripts, the round trip
+//! of a parameterized point lookup on an indexed column, and queries/s with
+//! 16 concurrent clients.
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use mssql_sim::Sim;
+use tiberius::{Client, Config};
+use tokio::net::TcpStream;
+use tokio_util::compat::{Compat, TokioAsyncWriteCompatExt};
+
+fn root() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn seeded() -> Sim {
+    Sim::builder().script_dir(root().join("migrations")).script_dir(root().join("sql")).start().expect("scripts apply")
+}
+
+async fn connect(sim: &Sim) -> Client<Compat<TcpStream>> {
+    let config = Config::from_ado_string(&sim.ado_connection_string()).unwrap();
+    let tcp = TcpStream::connect(sim.addr()).await.unwrap();
+    tcp.set_nodelay(true).unwrap();
+    Client::connect(config, tcp.compat_write()).await.unwrap()
+}
+
+const LOOKUP: &str = "SELECT UserLogonID, LoginName, Status FROM dbo.UserLogon WHERE LoginName = @P1";
+
+async fn lookup(c: &mut Client<Compat<TcpStream>>) {
+    let row = c.query(LOOKUP, &[&"alice"]).await.unwrap().into_row().await.unwrap();
+    assert!(row.is_some());
+}
+
+fn benches(c: &mut Criterion) {
+    c.bench_function("cold_start_with_project_scripts", |b| b.iter(seeded));
+
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let sim = seeded();
+    let mut client = rt.block_on(connect(&sim));
+    c.bench_function("point_lookup_round_trip", |b| b.iter(|| rt.block_on(lookup(&mut client))));
+
+    let clients: Vec<_> = (0..16).map(|_| rt.block_on(connect(&sim))).collect();
+    let clients = std::sync::Arc::new(tokio::sync::Mutex::new(clients));
+    let per_client = 50;
+    let mut group = c.benchmark_group("concurrent_16_clients");
+    group.throughput(Throughput::Elements(16 * per_client));
+    group.bench_function("point_lookups", |b| {
+        b.iter(|| {
+            rt.block_on(async {
+                let mut all = clients.lock().await;
+                let tasks = all.drain(..).map(|mut c| {
+                    tokio::spawn(async move {
+                        for _ in 0..per_client {
+                            lookup(&mut c).await;
+                        }
+                        c
+                    })
+                });
+                let done = futures_util::future::join_all(tasks).await;
+                all.extend(done.into_iter().map(|r| r.unwrap()));
+            })
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(sim_benches, benches);
+criterion_main!(sim_benches);
