@@ -39,11 +39,33 @@ fn root(dir: &str) -> String {
 
 /// A fresh simulator with the project's scripts.
 pub fn start_sim() -> Sim {
-    Sim::builder()
+    start_sim_with_script(None)
+}
+
+/// A fresh simulator with the project's scripts and then `extra` (T-SQL run at start-up).
+pub fn start_sim_with_script(extra: Option<&str>) -> Sim {
+    let mut builder = Sim::builder()
         .script_dir(root("migrations"))
-        .script_dir(root("sql"))
+        .script_dir(root("sql"));
+    if let Some(sql) = extra {
+        builder = builder.script("extra.sql", sql);
+    }
+    builder
         .start()
         .unwrap_or_else(|e| panic!("mssql-sim did not start: {e}"))
+}
+
+/// T-SQL that adds `n` never-used logons (`bulkN`, created 10 days ago) to alice's user.
+pub fn bulk_logons(n: usize) -> String {
+    format!(
+        "DECLARE @i int = 0; DECLARE @u int; \
+         SELECT @u = UserID FROM dbo.UserLogon WHERE LoginName = N'alice'; \
+         WHILE @i < {n} BEGIN \
+         INSERT INTO dbo.UserLogon (UserID, LoginName, UserPassword, UISourceID, Status, CreateDate) \
+         VALUES (@u, N'bulk' + CAST(@i AS nvarchar(10)), N'not-a-hash', 1, N'Normal', \
+         DATEADD(day, -10, SYSUTCDATETIME())); \
+         SET @i = @i + 1; END"
+    )
 }
 
 /// Short timeouts so that fault tests finish quickly, no retries unless a test asks.
@@ -57,7 +79,11 @@ pub fn test_config(connection_string: &str) -> Config {
 
 /// Always a simulator (for fault injection), configured by `configure`.
 pub async fn sim_with(configure: impl FnOnce(Config) -> Config) -> TestDb {
-    let sim = start_sim();
+    connect_sim(start_sim(), configure).await
+}
+
+/// Connects to `sim` with the test configuration changed by `configure`.
+pub async fn connect_sim(sim: Sim, configure: impl FnOnce(Config) -> Config) -> TestDb {
     let db = LogonDb::connect(configure(test_config(&sim.ado_connection_string())))
         .await
         .expect("connects to mssql-sim");
