@@ -30,20 +30,32 @@ async fn wrong_passwords_count_and_unknown_names_look_the_same() {
     let wrong = Password::new("Wrong-Passw0rd!");
     assert_eq!(
         t.db.authenticate("alice", &wrong).await.unwrap(),
-        AuthOutcome::Rejected { reason: RejectReason::BadCredentials, attempts: 1 }
+        AuthOutcome::Rejected {
+            reason: RejectReason::BadCredentials,
+            attempts: 1
+        }
     );
     assert_eq!(logon(&t.db, "alice").await.num_invalid_attempts, 1);
     assert_eq!(
         t.db.authenticate("no.such.user", &wrong).await.unwrap(),
-        AuthOutcome::Rejected { reason: RejectReason::BadCredentials, attempts: 0 }
+        AuthOutcome::Rejected {
+            reason: RejectReason::BadCredentials,
+            attempts: 0
+        }
     );
     // A soft-deleted user's logon is as good as unknown.
     assert_eq!(
         t.db.authenticate("gone", &demo()).await.unwrap(),
-        AuthOutcome::Rejected { reason: RejectReason::BadCredentials, attempts: 0 }
+        AuthOutcome::Rejected {
+            reason: RejectReason::BadCredentials,
+            attempts: 0
+        }
     );
     // Success resets the counter.
-    assert!(matches!(t.db.authenticate("alice", &demo()).await.unwrap(), AuthOutcome::Accepted { .. }));
+    assert!(matches!(
+        t.db.authenticate("alice", &demo()).await.unwrap(),
+        AuthOutcome::Accepted { .. }
+    ));
     assert_eq!(logon(&t.db, "alice").await.num_invalid_attempts, 0);
 }
 
@@ -52,22 +64,36 @@ async fn locked_and_disabled_logons_are_refused() {
     let t = setup().await;
     let bob = logon(&t.db, "bob").await;
     match t.db.authenticate("bob", &demo()).await.unwrap() {
-        AuthOutcome::Rejected { reason: RejectReason::Locked, attempts } => {
+        AuthOutcome::Rejected {
+            reason: RejectReason::Locked,
+            attempts,
+        } => {
             assert_eq!(attempts, bob.num_invalid_attempts)
         }
         other => panic!("{other:?}"),
     }
     assert!(matches!(
         t.db.authenticate("dave", &demo()).await.unwrap(),
-        AuthOutcome::Rejected { reason: RejectReason::Disabled, .. }
+        AuthOutcome::Rejected {
+            reason: RejectReason::Disabled,
+            ..
+        }
     ));
     // A wrong password does not tell a disabled logon apart, and is not counted.
     let dave = logon(&t.db, "dave").await;
     assert!(matches!(
-        t.db.authenticate("dave", &Password::new("nope")).await.unwrap(),
-        AuthOutcome::Rejected { reason: RejectReason::BadCredentials, .. }
+        t.db.authenticate("dave", &Password::new("nope"))
+            .await
+            .unwrap(),
+        AuthOutcome::Rejected {
+            reason: RejectReason::BadCredentials,
+            ..
+        }
     ));
-    assert_eq!(logon(&t.db, "dave").await.num_invalid_attempts, dave.num_invalid_attempts);
+    assert_eq!(
+        logon(&t.db, "dave").await.num_invalid_attempts,
+        dave.num_invalid_attempts
+    );
     // Other statuses are accepted; the caller sees them on the row.
     match t.db.authenticate("carol", &demo()).await.unwrap() {
         AuthOutcome::Accepted { logon } => {
@@ -88,8 +114,14 @@ async fn two_hundred_concurrent_failures_lock_at_exactly_the_threshold() {
     let mut locked = 0;
     for o in outcomes {
         match o.unwrap() {
-            AuthOutcome::Rejected { reason: RejectReason::Locked, .. } => locked += 1,
-            AuthOutcome::Rejected { reason: RejectReason::BadCredentials, attempts } => {
+            AuthOutcome::Rejected {
+                reason: RejectReason::Locked,
+                ..
+            } => locked += 1,
+            AuthOutcome::Rejected {
+                reason: RejectReason::BadCredentials,
+                attempts,
+            } => {
                 assert!(attempts < threshold)
             }
             other => panic!("{other:?}"),
@@ -102,6 +134,9 @@ async fn two_hundred_concurrent_failures_lock_at_exactly_the_threshold() {
     // Now even the right password is refused.
     assert!(matches!(
         t.db.authenticate("alice", &demo()).await.unwrap(),
-        AuthOutcome::Rejected { reason: RejectReason::Locked, .. }
+        AuthOutcome::Rejected {
+            reason: RejectReason::Locked,
+            ..
+        }
     ));
 }

@@ -19,16 +19,24 @@ async fn policies_resolve_group_then_zone_then_default() {
     let by_zone = t.db.password_policy(zone(None, Some(2))).await.unwrap();
     assert_eq!(by_zone.scope, PolicyScope::Zone(2));
     // Group 4 has no override of its own and inherits its zone's.
-    assert_eq!(t.db.password_policy(zone(Some(4), None)).await.unwrap(), by_zone);
+    assert_eq!(
+        t.db.password_policy(zone(Some(4), None)).await.unwrap(),
+        by_zone
+    );
     // Group 1 has neither: the UI source default.
-    assert_eq!(t.db.password_policy(zone(Some(1), None)).await.unwrap(), default);
+    assert_eq!(
+        t.db.password_policy(zone(Some(1), None)).await.unwrap(),
+        default
+    );
     assert_ne!(default.min_password_length, group.min_password_length);
 }
 
 #[tokio::test]
 async fn validation_reports_every_rule_of_the_resolved_policy() {
     let t = setup().await;
-    t.db.validate_password(&Password::new(common::DEMO_PASSWORD), None).await.unwrap();
+    t.db.validate_password(&Password::new(common::DEMO_PASSWORD), None)
+        .await
+        .unwrap();
     let group = t.db.password_policy(zone(Some(2), None)).await.unwrap();
     let nine = Password::new("Abcxyz-9Q"); // 9 characters
     assert!(nine.expose().chars().count() < group.min_password_length as usize);
@@ -36,21 +44,39 @@ async fn validation_reports_every_rule_of_the_resolved_policy() {
     match t.db.validate_password(&nine, zone(Some(2), None)).await {
         Err(Error::PolicyViolation(v)) => assert_eq!(
             v,
-            vec![Violation::TooShort { min: group.min_password_length as usize, actual: 9 }]
+            vec![Violation::TooShort {
+                min: group.min_password_length as usize,
+                actual: 9
+            }]
         ),
         other => panic!("{other:?}"),
     }
-    match t.db.validate_password(&Password::new("aaa<"), zone(None, Some(2))).await {
+    match t
+        .db
+        .validate_password(&Password::new("aaa<"), zone(None, Some(2)))
+        .await
+    {
         Err(Error::PolicyViolation(v)) => {
-            assert!(v.iter().any(|v| matches!(v, Violation::ExcludedCharacter { .. })), "{v:?}");
-            assert!(v.iter().any(|v| matches!(v, Violation::TooFewDigits { .. })), "{v:?}");
+            assert!(
+                v.iter()
+                    .any(|v| matches!(v, Violation::ExcludedCharacter { .. })),
+                "{v:?}"
+            );
+            assert!(
+                v.iter()
+                    .any(|v| matches!(v, Violation::TooFewDigits { .. })),
+                "{v:?}"
+            );
             assert!(v.len() >= 4, "{v:?}");
         }
         other => panic!("{other:?}"),
     }
     assert!(matches!(
         t.db.validate_password(&nine, zone(Some(0), None)).await,
-        Err(Error::InvalidInput { field: "group_id", .. })
+        Err(Error::InvalidInput {
+            field: "group_id",
+            ..
+        })
     ));
 }
 
@@ -62,11 +88,16 @@ async fn generated_passwords_pass_their_policy() {
         for _ in 0..50 {
             let pw = t.db.generate_password(group).await.unwrap();
             assert_eq!(password::validate(&policy, &pw), vec![], "group {group:?}");
-            t.db.validate_password(&pw, zone(group, None)).await.unwrap();
+            t.db.validate_password(&pw, zone(group, None))
+                .await
+                .unwrap();
         }
     }
     assert!(matches!(
         t.db.generate_password(Some(-1)).await,
-        Err(Error::InvalidInput { field: "group_id", .. })
+        Err(Error::InvalidInput {
+            field: "group_id",
+            ..
+        })
     ));
 }

@@ -9,14 +9,21 @@ use futures_util::StreamExt;
 use logondb::{CheckoutMode, Error, LogonDb, RetryPolicy};
 
 fn one_connection(retry: RetryPolicy) -> impl FnOnce(logondb::Config) -> logondb::Config {
-    move |c| c.pool_size(1).command_timeout(Duration::from_millis(500)).retry(retry)
+    move |c| {
+        c.pool_size(1)
+            .command_timeout(Duration::from_millis(500))
+            .retry(retry)
+    }
 }
 
 #[tokio::test]
 async fn a_timed_out_call_discards_its_connection() {
     let t = sim_with(one_connection(RetryPolicy::none())).await;
     t.faults().delay_next_reply(Duration::from_secs(2));
-    assert!(matches!(t.db.get_login_by_name("alice", false).await, Err(Error::Timeout)));
+    assert!(matches!(
+        t.db.get_login_by_name("alice", false).await,
+        Err(Error::Timeout)
+    ));
     // The late reply of the abandoned call must not be read as this call's answer.
     let rows = t.db.get_login_by_name("bob", false).await.unwrap();
     assert_eq!(rows[0].login_name, "bob");
@@ -27,7 +34,10 @@ async fn a_timed_out_call_discards_its_connection() {
 async fn reads_are_retried_after_a_timeout() {
     let t = sim_with(one_connection(RetryPolicy::default())).await;
     t.faults().delay_next_reply(Duration::from_secs(2));
-    assert_eq!(t.db.get_login_by_name("alice", false).await.unwrap().len(), 1);
+    assert_eq!(
+        t.db.get_login_by_name("alice", false).await.unwrap().len(),
+        1
+    );
     assert_eq!(t.db.pool_stats().connections_closed_broken, 1);
 }
 
@@ -37,7 +47,10 @@ async fn a_dropped_response_discards_its_connection() {
     t.faults().drop_next_response();
     let err = t.db.get_login_by_name("alice", false).await.unwrap_err();
     assert!(matches!(err, Error::Io(_) | Error::Protocol(_)), "{err:?}");
-    assert_eq!(t.db.get_login_by_name("alice", false).await.unwrap().len(), 1);
+    assert_eq!(
+        t.db.get_login_by_name("alice", false).await.unwrap().len(),
+        1
+    );
     assert_eq!(t.db.pool_stats().connections_closed_broken, 1);
 }
 
@@ -49,9 +62,15 @@ async fn server_errors_keep_the_connection() {
         Err(Error::Server { number: 547, .. }) => {}
         other => panic!("{other:?}"),
     }
-    assert_eq!(t.db.get_login_by_name("alice", false).await.unwrap().len(), 1);
+    assert_eq!(
+        t.db.get_login_by_name("alice", false).await.unwrap().len(),
+        1
+    );
     let stats = t.db.pool_stats();
-    assert_eq!((stats.connections_closed_broken, stats.connections_created), (0, 0));
+    assert_eq!(
+        (stats.connections_closed_broken, stats.connections_created),
+        (0, 0)
+    );
 }
 
 #[tokio::test]
@@ -80,16 +99,23 @@ async fn an_abandoned_stream_discards_its_connection() {
     drop(stream);
     // The pool's only connection comes back unusable and is replaced.
     for _ in 0..3 {
-        assert_eq!(t.db.get_login_by_name("alice", false).await.unwrap().len(), 1);
+        assert_eq!(
+            t.db.get_login_by_name("alice", false).await.unwrap().len(),
+            1
+        );
     }
     assert_eq!(t.db.pool_stats().connections_closed_broken, 1);
 }
 
 #[tokio::test]
 async fn checked_checkout_runs_select_1() {
-    let t = sim_with(|c| one_connection(RetryPolicy::none())(c).checkout(CheckoutMode::Checked)).await;
+    let t =
+        sim_with(|c| one_connection(RetryPolicy::none())(c).checkout(CheckoutMode::Checked)).await;
     for _ in 0..5 {
-        assert_eq!(t.db.get_login_by_name("alice", false).await.unwrap().len(), 1);
+        assert_eq!(
+            t.db.get_login_by_name("alice", false).await.unwrap().len(),
+            1
+        );
     }
     let stats = t.db.pool_stats();
     assert_eq!(stats.checkouts, 5);

@@ -9,7 +9,10 @@ async fn the_stream_yields_every_row_the_list_form_returns() {
     let sim = common::start_sim_with_script(Some(&common::bulk_logons(3000)));
     let t = common::connect_sim(sim, |c| c.pool_size(2)).await;
     let since = chrono::Utc::now().naive_utc() - chrono::Duration::days(5);
-    let listed = t.db.get_logons_without_login_since(since, None).await.unwrap();
+    let listed =
+        t.db.get_logons_without_login_since(since, None)
+            .await
+            .unwrap();
     assert!(listed.len() >= 3000);
     let mut count = 0;
     let mut last_id = 0;

@@ -13,13 +13,22 @@ async fn unlock_clears_the_lock_and_counters() {
     t.db.unlock("BOB").await.unwrap();
     let bob = logon(&t.db, "bob").await;
     assert_eq!(bob.status, LogonStatus::Normal);
-    assert_eq!((bob.num_invalid_attempts, bob.num_invalid_oob_attempts), (0, 0));
+    assert_eq!(
+        (bob.num_invalid_attempts, bob.num_invalid_oob_attempts),
+        (0, 0)
+    );
     assert!(bob.status_reason.is_none());
     // Other statuses stay.
     t.db.unlock("dave").await.unwrap();
     assert_eq!(logon(&t.db, "dave").await.status, LogonStatus::Disabled);
-    assert!(matches!(t.db.unlock("nobody").await, Err(Error::NotFound { .. })));
-    assert!(matches!(t.db.unlock("").await, Err(Error::InvalidInput { field: "name", .. })));
+    assert!(matches!(
+        t.db.unlock("nobody").await,
+        Err(Error::NotFound { .. })
+    ));
+    assert!(matches!(
+        t.db.unlock("").await,
+        Err(Error::InvalidInput { field: "name", .. })
+    ));
 }
 
 #[tokio::test]
@@ -39,11 +48,23 @@ async fn accepting_the_password_status() {
 async fn renames() {
     let t = setup().await;
     let alice = logon(&t.db, "alice").await;
-    t.db.change_user_logonname("alice", "alice.archer").await.unwrap();
-    assert!(t.db.get_login_by_name("alice", true).await.unwrap().is_empty());
-    assert_eq!(logon(&t.db, "alice.archer").await.user_logon_id, alice.user_logon_id);
+    t.db.change_user_logonname("alice", "alice.archer")
+        .await
+        .unwrap();
+    assert!(t
+        .db
+        .get_login_by_name("alice", true)
+        .await
+        .unwrap()
+        .is_empty());
+    assert_eq!(
+        logon(&t.db, "alice.archer").await.user_logon_id,
+        alice.user_logon_id
+    );
     // A different case of its own name is fine; another logon's name in any case is not.
-    t.db.change_user_logonname("alice.archer", "Alice.Archer").await.unwrap();
+    t.db.change_user_logonname("alice.archer", "Alice.Archer")
+        .await
+        .unwrap();
     assert!(matches!(
         t.db.change_user_logonname("alice.archer", "BOB").await,
         Err(Error::Conflict { .. })
@@ -56,7 +77,10 @@ async fn renames() {
         assert!(
             matches!(
                 t.db.change_user_logonname("bob", bad).await,
-                Err(Error::InvalidInput { field: "new_name", .. })
+                Err(Error::InvalidInput {
+                    field: "new_name",
+                    ..
+                })
             ),
             "{bad:?}"
         );
@@ -65,9 +89,14 @@ async fn renames() {
     let long = "h".repeat(40);
     assert!(matches!(
         t.db.change_user_logonname("heidi", &long).await,
-        Err(Error::InvalidInput { field: "new_name", .. })
+        Err(Error::InvalidInput {
+            field: "new_name",
+            ..
+        })
     ));
-    t.db.change_user_logonname("alice.archer", &long).await.unwrap();
+    t.db.change_user_logonname("alice.archer", &long)
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
@@ -77,7 +106,10 @@ async fn a_name_full_of_quotes_and_sql_is_stored_as_is() {
     t.db.change_user_logonname("frank", evil).await.unwrap();
     let row = logon(&t.db, evil).await;
     assert_eq!(row.login_name, evil);
-    assert_eq!(t.db.get_login_by_name("alice", false).await.unwrap().len(), 1);
+    assert_eq!(
+        t.db.get_login_by_name("alice", false).await.unwrap().len(),
+        1
+    );
 }
 
 #[tokio::test]
@@ -88,13 +120,23 @@ async fn two_concurrent_renames_to_one_name_give_one_winner() {
         t.db.change_user_logonname("erin", "winner")
     );
     let outcomes = [a, b];
-    assert_eq!(outcomes.iter().filter(|r| r.is_ok()).count(), 1, "{outcomes:?}");
     assert_eq!(
-        outcomes.iter().filter(|r| matches!(r, Err(Error::Conflict { .. }))).count(),
+        outcomes.iter().filter(|r| r.is_ok()).count(),
         1,
         "{outcomes:?}"
     );
-    assert_eq!(t.db.get_login_by_name("winner", true).await.unwrap().len(), 1);
+    assert_eq!(
+        outcomes
+            .iter()
+            .filter(|r| matches!(r, Err(Error::Conflict { .. })))
+            .count(),
+        1,
+        "{outcomes:?}"
+    );
+    assert_eq!(
+        t.db.get_login_by_name("winner", true).await.unwrap().len(),
+        1
+    );
 }
 
 #[tokio::test]
@@ -105,30 +147,53 @@ async fn deletes() {
     assert_eq!(first.user_logon_id, frank.user_logon_id);
     assert!(!first.user_soft_deleted, "frank.api is left");
     let api = logon(&t.db, "frank.api").await;
-    let last = t.db.delete(DeleteTarget::UserLogonId(api.user_logon_id)).await.unwrap();
+    let last =
+        t.db.delete(DeleteTarget::UserLogonId(api.user_logon_id))
+            .await
+            .unwrap();
     assert!(last.user_soft_deleted);
-    assert!(t.db.get_list_of_associated_logons(frank.user_id).await.unwrap().is_empty());
+    assert!(t
+        .db
+        .get_list_of_associated_logons(frank.user_id)
+        .await
+        .unwrap()
+        .is_empty());
     assert!(matches!(
         t.db.delete(DeleteTarget::LoginName("frank")).await,
         Err(Error::NotFound { .. })
     ));
     assert!(matches!(
         t.db.delete(DeleteTarget::UserLogonId(0)).await,
-        Err(Error::InvalidInput { field: "user_logon_id", .. })
+        Err(Error::InvalidInput {
+            field: "user_logon_id",
+            ..
+        })
     ));
     // alice has password history rows: they go with the logon.
     t.db.delete(DeleteTarget::LoginName("alice")).await.unwrap();
-    assert!(t.db.get_login_by_name("alice", true).await.unwrap().is_empty());
+    assert!(t
+        .db
+        .get_login_by_name("alice", true)
+        .await
+        .unwrap()
+        .is_empty());
 }
 
 #[tokio::test]
 async fn reset_with_a_generated_password() {
     let t = setup().await;
-    let generated = t.db.reset_password("bob", None, true).await.unwrap().expect("generated");
+    let generated =
+        t.db.reset_password("bob", None, true)
+            .await
+            .unwrap()
+            .expect("generated");
     let bob = logon(&t.db, "bob").await;
     assert!(password::verify(&generated, &bob.user_password));
     assert!(bob.auto_generated && bob.password_change_required);
-    assert_eq!((bob.status, bob.num_invalid_attempts), (LogonStatus::Normal, 0));
+    assert_eq!(
+        (bob.status, bob.num_invalid_attempts),
+        (LogonStatus::Normal, 0)
+    );
     let policy = t.db.password_policy(None).await.unwrap();
     assert_eq!(password::validate(&policy, &generated), vec![]);
 }
@@ -137,13 +202,25 @@ async fn reset_with_a_generated_password() {
 async fn reset_with_a_given_password() {
     let t = setup().await;
     let pw = Password::new("Fresh-Start-42x");
-    assert!(t.db.reset_password("erin", Some(&pw), false).await.unwrap().is_none());
+    assert!(t
+        .db
+        .reset_password("erin", Some(&pw), false)
+        .await
+        .unwrap()
+        .is_none());
     let erin = logon(&t.db, "erin").await;
     assert!(password::verify(&pw, &erin.user_password));
     assert!(!erin.auto_generated && !erin.password_change_required);
-    match t.db.reset_password("erin", Some(&Password::new("short")), true).await {
+    match t
+        .db
+        .reset_password("erin", Some(&Password::new("short")), true)
+        .await
+    {
         Err(Error::PolicyViolation(v)) => {
-            assert!(v.iter().any(|v| matches!(v, Violation::TooShort { .. })), "{v:?}")
+            assert!(
+                v.iter().any(|v| matches!(v, Violation::TooShort { .. })),
+                "{v:?}"
+            )
         }
         other => panic!("{other:?}"),
     }
@@ -159,24 +236,34 @@ async fn users_change_their_own_password_but_not_to_a_recent_one() {
     let demo = Password::new(DEMO_PASSWORD);
     // The current password is refused.
     match t.db.change_endusers_password("carol", &demo).await {
-        Err(Error::PolicyViolation(v)) => assert!(matches!(v[..], [Violation::RecentlyUsed { .. }])),
+        Err(Error::PolicyViolation(v)) => {
+            assert!(matches!(v[..], [Violation::RecentlyUsed { .. }]))
+        }
         other => panic!("{other:?}"),
     }
     let first = Password::new("Carol-Chooses-1");
-    t.db.change_endusers_password("carol", &first).await.unwrap();
+    t.db.change_endusers_password("carol", &first)
+        .await
+        .unwrap();
     let carol = logon(&t.db, "carol").await;
     assert!(password::verify(&first, &carol.user_password));
     assert!(!carol.password_change_required && !carol.password_has_never_changed);
     assert_eq!(carol.status, LogonStatus::Normal);
     let second = Password::new("Carol-Chooses-2");
-    t.db.change_endusers_password("carol", &second).await.unwrap();
+    t.db.change_endusers_password("carol", &second)
+        .await
+        .unwrap();
     // Back to the first one: it is in the history.
     assert!(matches!(
         t.db.change_endusers_password("carol", &first).await,
         Err(Error::PolicyViolation(_))
     ));
     // And the weak one reports every broken rule.
-    match t.db.change_endusers_password("carol", &Password::new("aaaa")).await {
+    match t
+        .db
+        .change_endusers_password("carol", &Password::new("aaaa"))
+        .await
+    {
         Err(Error::PolicyViolation(v)) => assert!(v.len() >= 3, "{v:?}"),
         other => panic!("{other:?}"),
     }

@@ -48,7 +48,8 @@ impl LogonDb {
     ///   lock is lifted first (`UserLogon_Unlock`), then the logon is treated normally;
     /// * wrong password: counted atomically (`UserLogon_RecordFailedLogon`), which locks at
     ///   the policy's `InvalidAttempts`; a Locked or Disabled logon is not counted;
-    /// * right password on a Locked or Disabled logon: rejected with that reason;
+    /// * Locked (lock not yet due to lift): `Locked` at once, without verifying;
+    /// * right password on a Disabled logon: `Disabled`;
     /// * otherwise `UserLogon_RecordSuccessfulLogon` and `Accepted` with the fresh row.
     pub async fn authenticate(&self, name: &str, password: &Password) -> Result<AuthOutcome> {
         traced("authenticate", async {
@@ -61,7 +62,11 @@ impl LogonDb {
                 return Ok(rejected(RejectReason::BadCredentials, 0));
             };
             let mut logon = ctx.logon;
-            if logon.status == LogonStatus::Locked && ctx.auto_reset_due {
+            if logon.status == LogonStatus::Locked && !ctx.auto_reset_due {
+                // No argon2 work for a locked logon: hammering it costs the attacker, not us.
+                return Ok(rejected(RejectReason::Locked, logon.num_invalid_attempts));
+            }
+            if logon.status == LogonStatus::Locked {
                 self.call(
                     &Procedure::new("UserLogon_Unlock")
                         .arg("LoginName", &name)

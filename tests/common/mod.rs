@@ -29,7 +29,10 @@ pub struct TestDb {
 impl TestDb {
     /// The simulator's fault injection (only [`sim`] databases have it).
     pub fn faults(&self) -> &mssql_sim::Faults {
-        self.sim.as_ref().expect("a simulator-backed TestDb").faults()
+        self.sim
+            .as_ref()
+            .expect("a simulator-backed TestDb")
+            .faults()
     }
 }
 
@@ -105,7 +108,11 @@ pub async fn setup() -> TestDb {
         return sim().await;
     };
     static LOCK: OnceLock<Arc<Mutex<()>>> = OnceLock::new();
-    let exclusive = LOCK.get_or_init(Default::default).clone().lock_owned().await;
+    let exclusive = LOCK
+        .get_or_init(Default::default)
+        .clone()
+        .lock_owned()
+        .await;
     let db = LogonDb::connect(test_config(&url))
         .await
         .expect("connects to LOGONDB_TEST_URL");
