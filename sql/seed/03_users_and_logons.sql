@@ -3,8 +3,12 @@
 -- Demo-Passw0rd! ; alice's history also holds two older passwords,
 -- Older-Passw0rd1! and Older-Passw0rd2!. Dates are relative to the run, so
 -- LastLogon spreads over the last two years whenever the seed is applied.
--- Each block is guarded by its login name: running sql/ again changes nothing,
--- and a logon a test deleted is created again (with new ids).
+-- The demo users are seeded into a database that has no users yet, once: sql/
+-- runs on every migrate, and what happened to a demo logon since (deleted,
+-- renamed) must stay as it is. Each block is also guarded by its login name.
+
+IF EXISTS (SELECT 1 FROM dbo.[User])
+    RETURN;
 
 DECLARE @Now datetime2(3) = SYSUTCDATETIME();
 DECLARE @UserID int;

@@ -1,5 +1,9 @@
 -- Demo and test data, part 4: back-office administrators and their logons
 -- (dbo.AdminUserLogon). Passwords: argon2id hashes of Demo-Passw0rd!.
+-- Seeded once, into a database with no administrators yet (see 03).
+
+IF EXISTS (SELECT 1 FROM dbo.AdminUser)
+    RETURN;
 
 DECLARE @Now datetime2(3) = SYSUTCDATETIME();
 DECLARE @AdminUserID int;
