@@ -13,7 +13,11 @@ fn root() -> std::path::PathBuf {
 }
 
 fn seeded() -> Sim {
-    Sim::builder().script_dir(root().join("migrations")).script_dir(root().join("sql")).start().expect("scripts apply")
+    Sim::builder()
+        .script_dir(root().join("migrations"))
+        .script_dir(root().join("sql"))
+        .start()
+        .expect("scripts apply")
 }
 
 async fn connect(sim: &Sim) -> Client<Compat<TcpStream>> {
@@ -23,20 +27,32 @@ async fn connect(sim: &Sim) -> Client<Compat<TcpStream>> {
     Client::connect(config, tcp.compat_write()).await.unwrap()
 }
 
-const LOOKUP: &str = "SELECT UserLogonID, LoginName, Status FROM dbo.UserLogon WHERE LoginName = @P1";
+const LOOKUP: &str =
+    "SELECT UserLogonID, LoginName, Status FROM dbo.UserLogon WHERE LoginName = @P1";
 
 async fn lookup(c: &mut Client<Compat<TcpStream>>) {
-    let row = c.query(LOOKUP, &[&"alice"]).await.unwrap().into_row().await.unwrap();
+    let row = c
+        .query(LOOKUP, &[&"alice"])
+        .await
+        .unwrap()
+        .into_row()
+        .await
+        .unwrap();
     assert!(row.is_some());
 }
 
 fn benches(c: &mut Criterion) {
     c.bench_function("cold_start_with_project_scripts", |b| b.iter(seeded));
 
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let sim = seeded();
     let mut client = rt.block_on(connect(&sim));
-    c.bench_function("point_lookup_round_trip", |b| b.iter(|| rt.block_on(lookup(&mut client))));
+    c.bench_function("point_lookup_round_trip", |b| {
+        b.iter(|| rt.block_on(lookup(&mut client)))
+    });
 
     let clients: Vec<_> = (0..16).map(|_| rt.block_on(connect(&sim))).collect();
     let clients = std::sync::Arc::new(tokio::sync::Mutex::new(clients));
