@@ -21,6 +21,5 @@ pub mod session;
 mod sim;
 pub mod types;
 
-pub use engine::split_batches;
 pub use server::Faults;
 pub use sim::{Sim, SimBuilder, StartError};

@@ -5,7 +5,9 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::engine::{is_script, split_batches, Database, SimEngine, Storage};
+use tsql_script::{natural_cmp, split_batches};
+
+use crate::engine::{is_script, Database, SimEngine, Storage};
 use crate::server::{self, Faults, ServerConfig, ServerHandle};
 use crate::types::ServerMessage;
 
@@ -118,8 +120,9 @@ impl SimBuilder {
 }
 
 fn apply(db: &Database, file: &str, sql: &str) -> Result<(), StartError> {
-    for (line, batch) in split_batches(sql) {
-        db.run_script_batch(&batch, line)
+    for batch in split_batches(sql) {
+        let first_line = i32::try_from(batch.line).unwrap_or(i32::MAX);
+        db.run_script_batch(batch.sql, first_line)
             .map_err(|error| StartError::Script {
                 file: file.to_string(),
                 line: error.line,
@@ -145,42 +148,6 @@ fn script_files(dir: &Path) -> Result<Vec<PathBuf>, StartError> {
         }
     }
     Ok(out)
-}
-
-/// Compares names with digit runs as numbers, so V2 sorts before V10.
-pub fn natural_cmp(a: &str, b: &str) -> std::cmp::Ordering {
-    let (mut x, mut y) = (a.chars().peekable(), b.chars().peekable());
-    loop {
-        match (x.peek().copied(), y.peek().copied()) {
-            (None, None) => return std::cmp::Ordering::Equal,
-            (None, _) => return std::cmp::Ordering::Less,
-            (_, None) => return std::cmp::Ordering::Greater,
-            (Some(c), Some(d)) if c.is_ascii_digit() && d.is_ascii_digit() => {
-                let mut n = String::new();
-                while let Some(c) = x.peek().copied().filter(char::is_ascii_digit) {
-                    n.push(c);
-                    x.next();
-                }
-                let mut m = String::new();
-                while let Some(d) = y.peek().copied().filter(char::is_ascii_digit) {
-                    m.push(d);
-                    y.next();
-                }
-                let o = n.len().cmp(&m.len()).then(n.cmp(&m));
-                if o.is_ne() {
-                    return o;
-                }
-            }
-            (Some(c), Some(d)) => {
-                let o = c.to_ascii_lowercase().cmp(&d.to_ascii_lowercase());
-                if o.is_ne() {
-                    return o;
-                }
-                x.next();
-                y.next();
-            }
-        }
-    }
 }
 
 /// A running simulator; it stops when dropped.

@@ -346,40 +346,6 @@ impl Drop for SimSession {
     }
 }
 
-/// Splits a script into batches at lines that hold only `GO`, as sqlcmd
-/// does; each batch comes with the line it starts on.
-pub fn split_batches(script: &str) -> Vec<(i32, String)> {
-    let mut out = Vec::new();
-    let mut current = String::new();
-    let mut start = 1;
-    for (i, line) in script.lines().enumerate() {
-        let t = line.trim();
-        let is_go = t.len() >= 2
-            && t[..2].eq_ignore_ascii_case("go")
-            && t[2..]
-                .trim()
-                .chars()
-                .all(|c| c.is_ascii_digit() || c == ';');
-        if is_go {
-            if !current.trim().is_empty() {
-                out.push((start, std::mem::take(&mut current)));
-            }
-            current.clear();
-            start = i as i32 + 2;
-        } else {
-            if current.is_empty() {
-                start = i as i32 + 1;
-            }
-            current.push_str(line);
-            current.push('\n');
-        }
-    }
-    if !current.trim().is_empty() {
-        out.push((start, current));
-    }
-    out
-}
-
 pub fn is_script(path: &Path) -> bool {
     path.extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("sql"))
