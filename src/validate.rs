@@ -14,17 +14,23 @@ pub const MAX_DAYS: i32 = 36_500;
 /// Most ids `get_logons_from_user_id_list` takes in one call.
 pub const MAX_ID_LIST: usize = 1_000_000;
 
-/// A login name: not empty, at most `max` characters (128, or the policy's `LoginMaxLength`
-/// where it applies), no control characters.
+/// The length SQL Server gives `s` in an `nvarchar` (and `LEN`): UTF-16 code units, so a
+/// character outside the BMP (an emoji) counts twice.
+fn nvarchar_len(s: &str) -> usize {
+    s.encode_utf16().count()
+}
+
+/// A login name: not empty, at most `max` UTF-16 code units (128, the `nvarchar(128)` of the
+/// schema, or the policy's `LoginMaxLength` where it applies), no control characters.
 pub(crate) fn login_name(field: &'static str, name: &str, max: usize) -> Result<()> {
-    let len = name.chars().count();
+    let len = nvarchar_len(name);
     if name.trim().is_empty() {
         return Err(Error::invalid(field, "must not be empty"));
     }
     if len > max {
         return Err(Error::invalid(
             field,
-            format!("{len} characters, at most {max} allowed"),
+            format!("{len} UTF-16 code units, at most {max} allowed"),
         ));
     }
     if name.chars().any(char::is_control) {
@@ -35,7 +41,7 @@ pub(crate) fn login_name(field: &'static str, name: &str, max: usize) -> Result<
 
 /// A new login name additionally has no leading or trailing white space (SQL Server's `=`
 /// ignores trailing spaces, so `"bob "` would collide with `"bob"` in confusing ways) and
-/// at least `min` characters.
+/// at least `min` UTF-16 code units.
 pub(crate) fn new_login_name(
     field: &'static str,
     name: &str,
@@ -49,11 +55,11 @@ pub(crate) fn new_login_name(
             "must not start or end with white space",
         ));
     }
-    let len = name.chars().count();
+    let len = nvarchar_len(name);
     if len < min {
         return Err(Error::invalid(
             field,
-            format!("{len} characters, at least {min} required"),
+            format!("{len} UTF-16 code units, at least {min} required"),
         ));
     }
     Ok(())
@@ -148,6 +154,21 @@ mod tests {
         }
         assert_eq!(field_of(login_name("name", &"x".repeat(129), 128)), "name");
         assert_eq!(field_of(login_name("name", "abcdef", 5)), "name");
+    }
+
+    #[test]
+    fn login_name_length_is_counted_in_utf16_units_like_nvarchar() {
+        // 100 characters outside the BMP are 200 UTF-16 units: too long for nvarchar(128).
+        let emoji = "\u{1F600}".repeat(100);
+        assert_eq!(emoji.chars().count(), 100);
+        assert_eq!(field_of(login_name("name", &emoji, 128)), "name");
+        assert!(login_name("name", &"\u{1F600}".repeat(64), 128).is_ok());
+        assert_eq!(
+            field_of(login_name("name", &"\u{1F600}".repeat(65), 128)),
+            "name"
+        );
+        // The minimum of a new name is counted the same way: one emoji is two units.
+        assert!(new_login_name("new_name", "\u{1F600}a", 3, 64).is_ok());
     }
 
     #[test]
