@@ -142,6 +142,12 @@ impl Error {
     }
 
     /// Whether the connection that produced this error can no longer be trusted.
+    ///
+    /// Only errors after which the server's response has been read to its end keep it: the
+    /// server's own errors (tiberius drains the rest of the response) and the checks that
+    /// run before a request is sent. A [`Error::Decode`] raised on the wire (a tiberius
+    /// conversion error) stops reading mid-response, so it breaks the connection; the
+    /// model's decode errors come after the call and never reach the pool's flag.
     pub(crate) fn breaks_connection(&self) -> bool {
         !matches!(
             self,
@@ -150,7 +156,6 @@ impl Error {
                 | Error::InvalidInput { .. }
                 | Error::PolicyViolation(_)
                 | Error::Server { .. }
-                | Error::Decode(_)
         )
     }
 
@@ -265,6 +270,14 @@ mod tests {
         assert!(!server(50404).breaks_connection());
         assert!(Error::Timeout.breaks_connection());
         assert!(Error::Protocol("x".into()).breaks_connection());
+    }
+
+    #[test]
+    fn a_conversion_error_breaks_the_connection() {
+        // tiberius raises it while decoding a row, with the rest of the response unread.
+        let e: Error = tiberius::error::Error::Conversion("bad value".into()).into();
+        assert!(matches!(e, Error::Decode(_)), "{e:?}");
+        assert!(e.breaks_connection());
     }
 
     #[test]
