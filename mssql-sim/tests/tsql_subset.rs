@@ -351,3 +351,60 @@ async fn a_database_file_reopens_with_its_data() {
     drop(sim);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test]
+async fn repeated_statements_see_new_values_types_and_procedure_bodies() {
+    let (_s, mut c) = sim().await;
+    let sql = "SELECT @P1 + @P1 AS v";
+    let twice = |r: tiberius::Row| r.get::<i32, _>(0);
+    let a = c
+        .query(sql, &[&1i32])
+        .await
+        .unwrap()
+        .into_row()
+        .await
+        .unwrap()
+        .unwrap();
+    let b = c
+        .query(sql, &[&20i32])
+        .await
+        .unwrap()
+        .into_row()
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((twice(a), twice(b)), (Some(2), Some(40)));
+    // Same text, another parameter type: + now concatenates.
+    let s = c
+        .query(sql, &[&"ab"])
+        .await
+        .unwrap()
+        .into_row()
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(s.get::<&str, _>(0), Some("abab"));
+    for body in ["RETURN 1", "RETURN 2"] {
+        c.simple_query("DROP PROCEDURE IF EXISTS dbo.P")
+            .await
+            .unwrap()
+            .into_results()
+            .await
+            .unwrap();
+        c.simple_query(format!("CREATE PROCEDURE dbo.P AS BEGIN {body}; END"))
+            .await
+            .unwrap()
+            .into_results()
+            .await
+            .unwrap();
+        let r = row(
+            &mut c,
+            "DECLARE @rc int; EXEC @rc = dbo.P; SELECT @rc AS rc;",
+        )
+        .await;
+        assert_eq!(
+            r.get::<i32, _>(0),
+            Some(if body.ends_with('1') { 1 } else { 2 })
+        );
+    }
+}

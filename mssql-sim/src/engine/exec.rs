@@ -2,7 +2,9 @@
 //! flow: statement- vs batch-aborting errors, TRY/CATCH, XACT_ABORT, nested
 //! @@TRANCOUNT, procedures with OUTPUT parameters and return status.
 
+use std::any::Any;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use rusqlite::types::Value as Lite;
 use rusqlite::{params_from_iter, Connection};
@@ -11,15 +13,68 @@ use super::ast::*;
 use super::catalog::Catalog;
 use super::functions::decode_error;
 use super::parser::{parse_batch, parse_param_decls, unsupported};
-use super::translate::{Env, Translated, Translator};
-use super::value::{convert, from_lite, literal_type};
+use super::translate::{Env, ParamRef, Translated, Translator};
+use super::value::{convert, from_lite, literal_type, to_lite};
 use crate::session::{Abort, Done, DoneKind, Reply, TranChange};
 use crate::types::{ServerMessage, SqlType, Value};
+
+/// Whatever keeps a syntax tree alive (a cached batch, a procedure), so a
+/// plan keyed by a node's address can never outlive the node.
+type Owner = Arc<dyn Any + Send + Sync>;
+
+/// A translated statement and what its parameters stand for.
+struct Plan {
+    t: Translated,
+    params: Vec<ParamRef>,
+}
+
+/// A plan is reusable for the same node with the same variable types.
+#[derive(PartialEq, Eq, Hash)]
+struct PlanKey {
+    node: usize,
+    kind: u8,
+    vars: String,
+}
+
+/// Enough for every statement a test suite sends; past it the caches start over.
+const CACHE_LIMIT: usize = 4096;
 
 /// The database and what the engine knows of it; one session uses it at a time.
 pub struct Store {
     pub conn: Connection,
     pub catalog: Catalog,
+    /// Parsed batches by their text: clients send the same statements again and again.
+    parsed: HashMap<String, Arc<Vec<Stmt>>>,
+    plans: HashMap<PlanKey, (Arc<Plan>, Owner)>,
+}
+
+impl Store {
+    pub fn new(conn: Connection, catalog: Catalog) -> Self {
+        Store {
+            conn,
+            catalog,
+            parsed: HashMap::new(),
+            plans: HashMap::new(),
+        }
+    }
+
+    fn parse(&mut self, sql: &str) -> Result<Arc<Vec<Stmt>>, ServerMessage> {
+        if let Some(stmts) = self.parsed.get(sql) {
+            return Ok(stmts.clone());
+        }
+        let stmts = Arc::new(parse_batch(sql, 1)?);
+        if self.parsed.len() >= CACHE_LIMIT {
+            self.forget_plans();
+        }
+        self.parsed.insert(sql.to_string(), stmts.clone());
+        Ok(stmts)
+    }
+
+    /// Drops every plan (the schema changed) and the parsed batches they point into.
+    fn forget_plans(&mut self) {
+        self.plans.clear();
+        self.parsed.clear();
+    }
 }
 
 /// Per-connection state that outlives a request.
@@ -34,6 +89,8 @@ pub struct SessionState {
     pub last_error: i32,
     pub database: String,
     pub user: String,
+    /// DDL ran inside the open transaction (a rollback must reload the catalog).
+    pub ddl_in_tran: bool,
 }
 
 impl SessionState {
@@ -49,6 +106,7 @@ impl SessionState {
             last_error: 0,
             database: database.into(),
             user: user.into(),
+            ddl_in_tran: false,
         }
     }
 }
@@ -268,7 +326,17 @@ pub struct Run<'a> {
     /// Whether any DONE token has gone out for this request.
     pub sent_done: bool,
     pub failed: bool,
+    /// What keeps the running syntax tree alive; plans are cached only under one.
+    owner: Option<Owner>,
 }
+
+/// Plan kinds, so one node can have a plan per use.
+const SELECT: u8 = 1;
+const INSERT: u8 = 2;
+const UPDATE: u8 = 3;
+const DELETE: u8 = 4;
+const SCALAR: u8 = 5;
+const CONDITION: u8 = 6;
 
 impl<'a> Run<'a> {
     pub fn new(store: &'a mut Store, sess: &'a mut SessionState, reply: &'a mut dyn Reply) -> Self {
@@ -282,6 +350,7 @@ impl<'a> Run<'a> {
             caught: vec![],
             sent_done: false,
             failed: false,
+            owner: None,
         }
     }
 
@@ -319,7 +388,7 @@ impl<'a> Run<'a> {
         &self,
         line: i32,
         f: impl FnOnce(&mut Translator) -> Result<T, ServerMessage>,
-    ) -> R<(T, Vec<Lite>)> {
+    ) -> R<(T, Vec<ParamRef>)> {
         let env = EnvView {
             frame: &self.frame,
             sess: self.sess,
@@ -331,6 +400,62 @@ impl<'a> Run<'a> {
             Fail::Error(self.located(m, line), batch)
         })?;
         Ok((out, t.params))
+    }
+
+    /// The plan of an AST node, translated once per set of variable types.
+    fn plan(
+        &mut self,
+        node: usize,
+        kind: u8,
+        line: i32,
+        f: impl FnOnce(&mut Translator) -> Result<Translated, ServerMessage>,
+    ) -> R<Arc<Plan>> {
+        let key = self.owner.as_ref().map(|_| PlanKey {
+            node,
+            kind,
+            vars: self.var_signature(),
+        });
+        if let Some(found) = key.as_ref().and_then(|k| self.store.plans.get(k)) {
+            return Ok(found.0.clone());
+        }
+        let (t, params) = self.translate(line, f)?;
+        let plan = Arc::new(Plan { t, params });
+        if let (Some(key), Some(owner)) = (key, self.owner.clone()) {
+            if self.store.plans.len() >= CACHE_LIMIT {
+                self.store.forget_plans();
+            }
+            self.store.plans.insert(key, (plan.clone(), owner));
+        }
+        Ok(plan)
+    }
+
+    fn var_signature(&self) -> String {
+        let mut vars: Vec<String> = self
+            .frame
+            .vars
+            .iter()
+            .map(|(n, (t, _))| format!("{n}:{t:?}"))
+            .collect();
+        vars.sort_unstable();
+        vars.join(",")
+    }
+
+    /// The values a plan's parameters stand for right now.
+    fn bind(&self, refs: &[ParamRef]) -> Vec<Lite> {
+        let env = EnvView {
+            frame: &self.frame,
+            sess: self.sess,
+            caught: self.caught.last(),
+        };
+        refs.iter()
+            .map(|r| {
+                let v = match r {
+                    ParamRef::Var(n) => env.var(n),
+                    ParamRef::Special(n) => env.special(n),
+                };
+                v.map(|(_, v)| to_lite(&v)).unwrap_or(Lite::Null)
+            })
+            .collect()
     }
 
     fn storage_error(&self, e: rusqlite::Error, verb: &str, table: &str, line: i32) -> Fail {
@@ -387,8 +512,11 @@ impl<'a> Run<'a> {
     }
 
     pub fn parse_and_run(&mut self, sql: &str) -> Result<(), Abort> {
-        match parse_batch(sql, 1) {
-            Ok(stmts) => self.run_top(&stmts),
+        match self.store.parse(sql) {
+            Ok(stmts) => {
+                self.owner = Some(stmts.clone());
+                self.run_top(&stmts)
+            }
             Err(m) => self.report(&m),
         }
     }
@@ -403,28 +531,30 @@ impl<'a> Run<'a> {
             }
             _ => {}
         }
+        let plan = self.plan(node(e), SCALAR, line, |t| t.scalar(e))?;
+        let v = self.query_one(&plan, line)?;
+        Ok((plan.t.columns[0].ty.clone(), v))
+    }
+
+    /// An expression built for one use (`SET @v += e`): translated, never cached.
+    fn eval_once(&mut self, e: &Expr, line: i32) -> R<Value> {
         let (t, params) = self.translate(line, |t| t.scalar(e))?;
-        let ty = t.columns[0].ty.clone();
-        let v = self.query_one(&t, params, line)?;
-        Ok((ty, v))
+        self.query_one(&Plan { t, params }, line)
     }
 
     fn cond(&mut self, e: &Expr, line: i32) -> R<bool> {
-        let wrapped = Expr::Case {
-            operand: None,
-            whens: vec![(e.clone(), Expr::Literal(Value::Int(1)))],
-            otherwise: Some(Box::new(Expr::Literal(Value::Int(0)))),
-        };
-        Ok(matches!(self.eval(&wrapped, line)?.1, Value::Int(1)))
+        let plan = self.plan(node(e), CONDITION, line, |t| t.condition(e))?;
+        Ok(matches!(self.query_one(&plan, line)?, Value::Int(1)))
     }
 
-    fn query_one(&mut self, t: &Translated, params: Vec<Lite>, line: i32) -> R<Value> {
-        let ty = t.columns[0].ty.clone();
+    fn query_one(&mut self, plan: &Plan, line: i32) -> R<Value> {
+        let ty = &plan.t.columns[0].ty;
+        let params = self.bind(&plan.params);
         let res = (|| -> rusqlite::Result<Value> {
-            let mut stmt = self.store.conn.prepare_cached(&t.sql)?;
+            let mut stmt = self.store.conn.prepare_cached(&plan.t.sql)?;
             let mut rows = stmt.query(params_from_iter(params))?;
             Ok(match rows.next()? {
-                Some(r) => from_lite(r.get_ref(0)?, &ty),
+                Some(r) => from_lite(r.get_ref(0)?, ty),
                 None => Value::Null,
             })
         })();
@@ -470,22 +600,23 @@ impl<'a> Run<'a> {
         match &s.kind {
             StmtKind::Query(q) => self.select(q, line)?,
             StmtKind::Insert(i) => {
-                let (t, p) = self.translate(line, |t| t.insert(i))?;
-                self.dml(t, p, 0xC3, "INSERT", &i.table, line, true)?;
+                let plan = self.plan(node(&**i), INSERT, line, |t| t.insert(i))?;
+                self.dml(&plan, 0xC3, "INSERT", &i.table, line, true)?;
             }
             StmtKind::Update(u) => {
-                let (t, p) = self.translate(line, |t| t.update(u))?;
-                self.dml(t, p, 0xC5, "UPDATE", &u.table, line, false)?;
+                let plan = self.plan(node(&**u), UPDATE, line, |t| t.update(u))?;
+                self.dml(&plan, 0xC5, "UPDATE", &u.table, line, false)?;
             }
             StmtKind::Delete(d) => {
-                let (t, p) = self.translate(line, |t| t.delete(d))?;
-                self.dml(t, p, 0xC4, "DELETE", &d.table, line, false)?;
+                let plan = self.plan(node(&**d), DELETE, line, |t| t.delete(d))?;
+                self.dml(&plan, 0xC4, "DELETE", &d.table, line, false)?;
             }
             StmtKind::CreateTable(c) => {
                 let ((sql, info), _) = self.translate(line, |t| t.create_table(c))?;
                 self.ddl(&sql, line)?;
                 let store = &mut *self.store;
                 store.catalog.put_table(&store.conn, info).map_err(|e| self.storage_error(e, "CREATE", &c.name, line))?;
+                self.schema_changed();
             }
             StmtKind::CreateIndex(ix) => {
                 let ((sql, info), _) = self.translate(line, |t| t.create_index(ix))?;
@@ -498,6 +629,7 @@ impl<'a> Run<'a> {
                 self.ddl(&sql, line)?;
                 let store = &mut *self.store;
                 store.catalog.put_table(&store.conn, info).map_err(|e| self.storage_error(e, "CREATE", &ix.table, line))?;
+                self.schema_changed();
             }
             StmtKind::CreateProcedure(p) => {
                 if self.store.catalog.procedure(&p.name).is_some() && !p.or_alter {
@@ -505,10 +637,12 @@ impl<'a> Run<'a> {
                 }
                 let store = &mut *self.store;
                 store.catalog.put_procedure(&store.conn, p.clone()).map_err(|e| self.storage_error(e, "CREATE", &p.name, line))?;
+                self.schema_changed();
             }
             StmtKind::DropProcedure { name, if_exists } => {
                 let store = &mut *self.store;
                 let existed = store.catalog.drop_procedure(&store.conn, name).map_err(|e| self.storage_error(e, "DROP", name, line))?;
+                self.schema_changed();
                 if !existed && !if_exists {
                     return Err(statement_error(self.located(ServerMessage::error(3701, format!("Cannot drop the procedure '{name}', because it does not exist or you do not have permission.")), line)));
                 }
@@ -518,6 +652,7 @@ impl<'a> Run<'a> {
                     self.ddl(&format!("DROP TABLE {}", super::translate::quote(&info.name)), line)?;
                     let store = &mut *self.store;
                     store.catalog.drop_table(&store.conn, &info.name).map_err(|e| self.storage_error(e, "DROP", name, line))?;
+                    self.schema_changed();
                 }
                 None if *if_exists => {}
                 None => {
@@ -534,11 +669,13 @@ impl<'a> Run<'a> {
                 }
             }
             StmtKind::SetVar { name, op, value } => {
-                let e = match op {
-                    None => value.clone(),
-                    Some(op) => Expr::Binary(*op, Box::new(Expr::Var(name.clone())), Box::new(value.clone())),
+                let v = match op {
+                    None => self.eval(value, line)?.1,
+                    Some(op) => self.eval_once(
+                        &Expr::Binary(*op, Box::new(Expr::Var(name.clone())), Box::new(value.clone())),
+                        line,
+                    )?,
                 };
-                let (_, v) = self.eval(&e, line)?;
                 self.set_var(name, v, line)?;
                 self.sess.rowcount = 1;
             }
@@ -679,6 +816,7 @@ impl<'a> Run<'a> {
                 self.sess.trancount -= 1;
                 if self.sess.trancount == 0 {
                     self.ddl("COMMIT", line)?;
+                    self.sess.ddl_in_tran = false;
                     let id = self.current_tran();
                     self.reply.transaction(TranChange::Commit(id))?;
                 }
@@ -704,6 +842,14 @@ impl<'a> Run<'a> {
         ((self.sess.spid as u64) << 32) | self.sess.tran_id
     }
 
+    /// Plans may name what DDL just changed; a rollback must also undo the catalog.
+    fn schema_changed(&mut self) {
+        self.store.forget_plans();
+        if self.sess.trancount > 0 {
+            self.sess.ddl_in_tran = true;
+        }
+    }
+
     /// Rolls the whole transaction back, whatever the nesting level.
     pub fn rollback(&mut self) -> Result<(), Abort> {
         if self.sess.trancount == 0 {
@@ -711,9 +857,12 @@ impl<'a> Run<'a> {
         }
         self.sess.trancount = 0;
         let _ = self.store.conn.execute_batch("ROLLBACK");
-        // DDL may have been undone with the data.
-        if let Ok(c) = Catalog::load(&self.store.conn) {
-            self.store.catalog = c;
+        if std::mem::take(&mut self.sess.ddl_in_tran) {
+            // The DDL was undone with the data.
+            if let Ok(c) = Catalog::load(&self.store.conn) {
+                self.store.catalog = c;
+            }
+            self.store.forget_plans();
         }
         let id = self.current_tran();
         self.reply.transaction(TranChange::Rollback(id))
@@ -731,7 +880,9 @@ impl<'a> Run<'a> {
     }
 
     fn select(&mut self, q: &Query, line: i32) -> R<()> {
-        let (t, params) = self.translate(line, |t| t.query(q, None))?;
+        let plan = self.plan(node(q), SELECT, line, |t| t.query(q, None))?;
+        let params = self.bind(&plan.params);
+        let t = &plan.t;
         let assigns: Vec<String> = q
             .select
             .items
@@ -790,14 +941,15 @@ impl<'a> Run<'a> {
     #[allow(clippy::too_many_arguments)]
     fn dml(
         &mut self,
-        t: Translated,
-        params: Vec<Lite>,
+        plan: &Plan,
         cur_cmd: u16,
         verb: &str,
         table: &str,
         line: i32,
         insert: bool,
     ) -> R<()> {
+        let t = &plan.t;
+        let params = self.bind(&plan.params);
         let returning = !t.columns.is_empty();
         let columns = t.columns.clone();
         let result = (|| -> Result<Result<u64, Abort>, rusqlite::Error> {
@@ -898,7 +1050,7 @@ impl<'a> Run<'a> {
                 true,
             ));
         };
-        self.invoke(&p.name, &p.params, &p.body, args, line)
+        self.invoke(&p.name, &p.params, &p.body, args, line, p.clone())
     }
 
     fn invoke(
@@ -908,6 +1060,7 @@ impl<'a> Run<'a> {
         body: &[Stmt],
         args: &[CallArg],
         line: i32,
+        owner: Owner,
     ) -> R<CallOutcome> {
         let mut frame = Frame {
             procedure: name.to_string(),
@@ -964,9 +1117,11 @@ impl<'a> Run<'a> {
                 .insert(p.name.to_ascii_lowercase(), (p.ty.clone(), v));
         }
         let saved = std::mem::replace(&mut self.frame, frame);
+        let saved_owner = self.owner.replace(owner);
         self.depth += 1;
         let r = self.run_block(body);
         self.depth -= 1;
+        self.owner = saved_owner;
         let frame = std::mem::replace(&mut self.frame, saved);
         let status = match r? {
             Flow::Return(Some(s)) => s,
@@ -1014,12 +1169,17 @@ impl<'a> Run<'a> {
             }
             _ => Vec::new(),
         };
-        let body = parse_batch(&sql, 1).map_err(|m| Fail::Error(m, true))?;
+        let body = self.store.parse(&sql).map_err(|m| Fail::Error(m, true))?;
         let rest = args.get(2..).unwrap_or(&[]);
-        let mut outcome = self.invoke("", &decls, &body, rest, line)?;
+        let mut outcome = self.invoke("", &decls, &body, rest, line, body.clone())?;
         outcome.outputs.splice(0..0, [None, None]);
         Ok(outcome)
     }
+}
+
+/// The address of an AST node, the key of its plan.
+fn node<T>(n: &T) -> usize {
+    n as *const T as usize
 }
 
 fn m_info(run: &mut Run<'_>, m: ServerMessage) -> Result<(), Abort> {

@@ -72,7 +72,7 @@ impl Database {
         Catalog::create_table_store(&conn)?;
         let catalog = Catalog::load(&conn)?;
         Ok(Arc::new(Database {
-            store: Mutex::new(Store { conn, catalog }),
+            store: Mutex::new(Store::new(conn, catalog)),
             owner: Owner {
                 current: Mutex::new(None),
                 freed: Condvar::new(),

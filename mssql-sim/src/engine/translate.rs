@@ -72,10 +72,18 @@ impl<'p> Scope<'p> {
     }
 }
 
+/// What a bound parameter of a translated statement stands for; the value
+/// is read when the statement runs, so a translation can be reused.
+#[derive(Clone, Debug)]
+pub enum ParamRef {
+    Var(String),
+    Special(String),
+}
+
 pub struct Translator<'a> {
     pub catalog: &'a Catalog,
     pub env: &'a dyn Env,
-    pub params: Vec<Lite>,
+    pub params: Vec<ParamRef>,
     pub line: i32,
 }
 
@@ -129,8 +137,8 @@ impl<'a> Translator<'a> {
         m
     }
 
-    fn bind(&mut self, v: Lite) -> String {
-        self.params.push(v);
+    fn bind(&mut self, p: ParamRef) -> String {
+        self.params.push(p);
         format!("?{}", self.params.len())
     }
 
@@ -175,21 +183,21 @@ impl<'a> Translator<'a> {
         match e {
             Expr::Literal(v) => Ok((literal_sql(v), literal_type(v))),
             Expr::Var(name) => {
-                let (ty, v) = self.env.var(name).ok_or_else(|| {
+                let (ty, _) = self.env.var(name).ok_or_else(|| {
                     self.err(ServerMessage::error(
                         137,
                         format!("Must declare the scalar variable \"{name}\"."),
                     ))
                 })?;
-                let p = self.bind(to_lite(&v));
-                Ok((p, ty))
+                Ok((self.bind(ParamRef::Var(name.clone())), ty))
             }
             Expr::Global(g) => {
-                let (ty, v) = self
+                let global = format!("@@{g}");
+                let (ty, _) = self
                     .env
-                    .special(&format!("@@{g}"))
-                    .ok_or_else(|| self.err(unsupported(&format!("@@{g}"), self.line)))?;
-                Ok((self.bind(to_lite(&v)), ty))
+                    .special(&global)
+                    .ok_or_else(|| self.err(unsupported(&global, self.line)))?;
+                Ok((self.bind(ParamRef::Special(global)), ty))
             }
             Expr::Column { qualifier, name } => self.column(qualifier.as_deref(), name, scope),
             Expr::Binary(op, l, r) => self.binary(*op, l, r, scope),
@@ -617,9 +625,9 @@ impl<'a> Translator<'a> {
                 )))
             }
         };
-        if let Some((ty, v)) = self.env.special(name) {
+        if let Some((ty, _)) = self.env.special(name) {
             arity(0)?;
-            return Ok((self.bind(to_lite(&v)), ty));
+            return Ok((self.bind(ParamRef::Special(name.to_string())), ty));
         }
         match name {
             "SYSUTCDATETIME" | "SYSDATETIME" => {
@@ -1238,6 +1246,15 @@ impl<'a> Translator<'a> {
                 quote(&info.name)
             ),
             columns,
+        })
+    }
+
+    /// A condition outside any query (IF, WHILE), as 1 or 0.
+    pub fn condition(&mut self, e: &Expr) -> TResult<Translated> {
+        let (sql, _) = self.expr(e, &Scope::empty())?;
+        Ok(Translated {
+            sql: format!("SELECT CASE WHEN {sql} THEN 1 ELSE 0 END"),
+            columns: vec![col("", SqlType::Int, false)],
         })
     }
 
