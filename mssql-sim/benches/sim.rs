@@ -44,16 +44,37 @@ async fn lookup(c: &mut Client<Compat<TcpStream>>) {
 fn benches(c: &mut Criterion) {
     c.bench_function("cold_start_with_project_scripts", |b| b.iter(seeded));
 
-    let rt = tokio::runtime::Builder::new_multi_thread()
+    // One client on a current-thread runtime: the round trip itself, without
+    // tokio's cross-thread wake-ups.
+    let single = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
     let sim = seeded();
-    let mut client = rt.block_on(connect(&sim));
+    let mut client = single.block_on(connect(&sim));
     c.bench_function("point_lookup_round_trip", |b| {
-        b.iter(|| rt.block_on(lookup(&mut client)))
+        b.iter(|| single.block_on(lookup(&mut client)))
+    });
+    // The floor: a request that asks the engine for almost nothing.
+    c.bench_function("select_1_round_trip", |b| {
+        b.iter(|| {
+            single.block_on(async {
+                let row = client
+                    .simple_query("SELECT 1")
+                    .await
+                    .unwrap()
+                    .into_row()
+                    .await
+                    .unwrap();
+                assert!(row.is_some());
+            })
+        })
     });
 
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let clients: Vec<_> = (0..16).map(|_| rt.block_on(connect(&sim))).collect();
     let clients = std::sync::Arc::new(tokio::sync::Mutex::new(clients));
     let per_client = 50;
