@@ -374,6 +374,17 @@ impl<'a> Run<'a> {
         })
     }
 
+    /// The DONEPROC that ends a procedure's output.
+    pub fn done_proc(&mut self, error: bool) -> Result<(), Abort> {
+        self.sent_done = true;
+        self.reply.done(Done {
+            kind: DoneKind::Proc,
+            error,
+            count: None,
+            cur_cmd: 0,
+        })
+    }
+
     fn located(&self, mut m: ServerMessage, line: i32) -> ServerMessage {
         if m.line <= 1 {
             m.line = line;
@@ -1026,13 +1037,7 @@ impl<'a> Run<'a> {
             self.set_var(var, Value::Int(outcome.status as i64), line)?;
         }
         self.reply.return_status(outcome.status)?;
-        self.sent_done = true;
-        self.reply.done(Done {
-            kind: DoneKind::Proc,
-            error: false,
-            count: None,
-            cur_cmd: 0xE0,
-        })?;
+        self.done_proc(false)?;
         Ok(())
     }
 

@@ -275,34 +275,14 @@ impl SessionHandler for SimSession {
                             )?;
                         }
                     }
-                    run.sent_done = true;
-                    run.reply.done(Done {
-                        kind: DoneKind::Proc,
-                        error: false,
-                        count: None,
-                        cur_cmd: 0,
-                    })
+                    run.done_proc(false)
                 }
                 Err(Fail::Abort(a)) => Err(a),
                 Err(Fail::Error(m, _)) => {
                     run.reply.error(&m)?;
-                    run.sent_done = true;
-                    run.reply.done(Done {
-                        kind: DoneKind::Proc,
-                        error: true,
-                        count: None,
-                        cur_cmd: 0,
-                    })
+                    run.done_proc(true)
                 }
-                Err(Fail::Reported) => {
-                    run.sent_done = true;
-                    run.reply.done(Done {
-                        kind: DoneKind::Proc,
-                        error: true,
-                        count: None,
-                        cur_cmd: 0,
-                    })
-                }
+                Err(Fail::Reported) => run.done_proc(true),
             }
         })
     }

@@ -1473,21 +1473,24 @@ impl Parser<'_> {
     pub fn expr(&mut self) -> PResult<Expr> {
         self.or()
     }
-    fn or(&mut self) -> PResult<Expr> {
-        let mut l = self.and()?;
-        while self.eat_kw("OR") {
-            let r = self.and()?;
-            l = Expr::Binary(BinOp::Or, Box::new(l), Box::new(r));
+    /// A left-associative chain of `next` joined by the operators `op` recognizes.
+    fn chain(
+        &mut self,
+        next: fn(&mut Self) -> PResult<Expr>,
+        op: fn(&mut Self) -> Option<BinOp>,
+    ) -> PResult<Expr> {
+        let mut l = next(self)?;
+        while let Some(o) = op(self) {
+            let r = next(self)?;
+            l = Expr::Binary(o, Box::new(l), Box::new(r));
         }
         Ok(l)
     }
+    fn or(&mut self) -> PResult<Expr> {
+        self.chain(Self::and, |p| p.eat_kw("OR").then_some(BinOp::Or))
+    }
     fn and(&mut self) -> PResult<Expr> {
-        let mut l = self.not()?;
-        while self.eat_kw("AND") {
-            let r = self.not()?;
-            l = Expr::Binary(BinOp::And, Box::new(l), Box::new(r));
-        }
-        Ok(l)
+        self.chain(Self::not, |p| p.eat_kw("AND").then_some(BinOp::And))
     }
     fn not(&mut self) -> PResult<Expr> {
         if self.eat_kw("NOT") {
@@ -1588,34 +1591,18 @@ impl Parser<'_> {
         Ok(l)
     }
     fn additive(&mut self) -> PResult<Expr> {
-        let mut l = self.multiplicative()?;
-        loop {
-            let op = if self.eat_sym("+") {
-                BinOp::Add
-            } else if self.eat_sym("-") {
-                BinOp::Sub
-            } else {
-                return Ok(l);
-            };
-            let r = self.multiplicative()?;
-            l = Expr::Binary(op, Box::new(l), Box::new(r));
-        }
+        self.chain(Self::multiplicative, |p| {
+            [("+", BinOp::Add), ("-", BinOp::Sub)]
+                .into_iter()
+                .find_map(|(s, o)| p.eat_sym(s).then_some(o))
+        })
     }
     fn multiplicative(&mut self) -> PResult<Expr> {
-        let mut l = self.unary()?;
-        loop {
-            let op = if self.eat_sym("*") {
-                BinOp::Mul
-            } else if self.eat_sym("/") {
-                BinOp::Div
-            } else if self.eat_sym("%") {
-                BinOp::Mod
-            } else {
-                return Ok(l);
-            };
-            let r = self.unary()?;
-            l = Expr::Binary(op, Box::new(l), Box::new(r));
-        }
+        self.chain(Self::unary, |p| {
+            [("*", BinOp::Mul), ("/", BinOp::Div), ("%", BinOp::Mod)]
+                .into_iter()
+                .find_map(|(s, o)| p.eat_sym(s).then_some(o))
+        })
     }
     fn unary(&mut self) -> PResult<Expr> {
         if self.eat_sym("-") {

@@ -1346,15 +1346,26 @@ impl<'a> Translator<'a> {
         };
         for c in &constraints {
             match &c.kind {
-                ConstraintKind::PrimaryKey(cols) => {
-                    let name = name_of(c, "PK");
-                    let identity_pk = cols.len() == 1
+                ConstraintKind::PrimaryKey(cols) | ConstraintKind::Unique(cols) => {
+                    let primary = matches!(c.kind, ConstraintKind::PrimaryKey(_));
+                    let (prefix, sqlite, kind) = if primary {
+                        ("PK", "PRIMARY KEY", "PRIMARY KEY")
+                    } else {
+                        ("UQ", "UNIQUE", "UNIQUE KEY")
+                    };
+                    let name = name_of(c, prefix);
+                    if !primary {
+                        refuse_nullable_unique(&info, cols, self.line)?;
+                    }
+                    // The identity primary key is SQLite's INTEGER PRIMARY KEY, declared on the column.
+                    let identity_pk = primary
+                        && cols.len() == 1
                         && t.columns
                             .iter()
                             .any(|x| x.identity && x.name.eq_ignore_ascii_case(&cols[0]));
                     if !identity_pk {
                         defs.push(format!(
-                            "CONSTRAINT {} PRIMARY KEY ({})",
+                            "CONSTRAINT {} {sqlite} ({})",
                             quote(&name),
                             cols.iter().map(|x| quote(x)).collect::<Vec<_>>().join(", ")
                         ));
@@ -1362,20 +1373,7 @@ impl<'a> Translator<'a> {
                     info.unique_keys.push(super::catalog::UniqueKey {
                         name,
                         columns: cols.clone(),
-                        constraint: Some("PRIMARY KEY"),
-                    });
-                }
-                ConstraintKind::Unique(cols) => {
-                    let name = name_of(c, "UQ");
-                    defs.push(format!(
-                        "CONSTRAINT {} UNIQUE ({})",
-                        quote(&name),
-                        cols.iter().map(|x| quote(x)).collect::<Vec<_>>().join(", ")
-                    ));
-                    info.unique_keys.push(super::catalog::UniqueKey {
-                        name,
-                        columns: cols.clone(),
-                        constraint: Some("UNIQUE KEY"),
+                        constraint: Some(kind),
                     });
                 }
                 ConstraintKind::Check(e) => {
@@ -1431,6 +1429,16 @@ impl<'a> Translator<'a> {
                 )));
             }
         }
+        if ix.unique {
+            // Key columns the filter keeps NULLs out of may be nullable.
+            let cols: Vec<String> = ix
+                .columns
+                .iter()
+                .map(|(c, _)| c.clone())
+                .filter(|c| !ix.filter.as_ref().is_some_and(|f| excludes_null(f, c)))
+                .collect();
+            refuse_nullable_unique(&info, &cols, self.line)?;
+        }
         let scope = Self::table_scope(&info, &info.name);
         let filter = match &ix.filter {
             Some(f) => {
@@ -1463,6 +1471,32 @@ impl<'a> Translator<'a> {
             });
         }
         Ok((sql, updated))
+    }
+}
+
+/// SQL Server lets a unique key hold one NULL; SQLite lets it hold any number.
+/// Rather than answer differently, refuse unless a filter excludes the NULLs.
+fn refuse_nullable_unique(info: &TableInfo, cols: &[String], line: i32) -> TResult<()> {
+    match cols.iter().find(|c| info.column(c).is_some_and(|c| c.nullable)) {
+        Some(c) => Err(unsupported(
+            &format!("a unique key on the nullable column '{c}' (make it NOT NULL, or use a unique index filtered WHERE {c} IS NOT NULL)"),
+            line,
+        )),
+        None => Ok(()),
+    }
+}
+
+/// Whether `filter` is, or ANDs in, `column IS NOT NULL`.
+fn excludes_null(filter: &Expr, column: &str) -> bool {
+    match filter {
+        Expr::IsNull {
+            expr,
+            negated: true,
+        } => {
+            matches!(expr.as_ref(), Expr::Column { name, .. } if name.eq_ignore_ascii_case(column))
+        }
+        Expr::Binary(BinOp::And, l, r) => excludes_null(l, column) || excludes_null(r, column),
+        _ => false,
     }
 }
 
