@@ -82,9 +82,6 @@ impl LogonDb {
                 .await?;
             let id = logon.user_logon_id;
             match (matches, logon.status) {
-                (_, LogonStatus::Locked) => {
-                    Ok(rejected(RejectReason::Locked, logon.num_invalid_attempts))
-                }
                 (_, LogonStatus::Disabled) => Ok(rejected(
                     if matches {
                         RejectReason::Disabled
