@@ -79,14 +79,14 @@ async fn locked_and_disabled_logons_are_refused() {
             ..
         }
     ));
-    // A wrong password does not tell a disabled logon apart, and is not counted.
+    // A wrong password gets the same answer (no oracle for guessing), and is not counted.
     let dave = logon(&t.db, "dave").await;
     assert!(matches!(
         t.db.authenticate("dave", &Password::new("nope"))
             .await
             .unwrap(),
         AuthOutcome::Rejected {
-            reason: RejectReason::BadCredentials,
+            reason: RejectReason::Disabled,
             ..
         }
     ));

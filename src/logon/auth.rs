@@ -46,10 +46,11 @@ impl LogonDb {
     ///   hash, so the timing does not reveal which names exist;
     /// * Locked, and the policy's `AutoResetHours` have passed since the last failure: the
     ///   lock is lifted first (`UserLogon_Unlock`), then the logon is treated normally;
-    /// * wrong password: counted atomically (`UserLogon_RecordFailedLogon`), which locks at
-    ///   the policy's `InvalidAttempts`; a Locked or Disabled logon is not counted;
     /// * Locked (lock not yet due to lift): `Locked` at once, without verifying;
-    /// * right password on a Disabled logon: `Disabled`;
+    /// * Disabled: `Disabled` at once, without verifying and not counted, whatever the
+    ///   password (so the answer cannot be used to test passwords);
+    /// * wrong password: counted atomically (`UserLogon_RecordFailedLogon`), which locks at
+    ///   the policy's `InvalidAttempts`;
     /// * otherwise `UserLogon_RecordSuccessfulLogon` and `Accepted` with the fresh row.
     pub async fn authenticate(&self, name: &str, password: &Password) -> Result<AuthOutcome> {
         traced("authenticate", async {
@@ -62,9 +63,13 @@ impl LogonDb {
                 return Ok(rejected(RejectReason::BadCredentials, 0));
             };
             let mut logon = ctx.logon;
+            // No argon2 work for a locked or disabled logon: hammering it costs the attacker,
+            // not us, and the answer does not depend on the password (no guessing oracle).
             if logon.status == LogonStatus::Locked && !ctx.auto_reset_due {
-                // No argon2 work for a locked logon: hammering it costs the attacker, not us.
                 return Ok(rejected(RejectReason::Locked, logon.num_invalid_attempts));
+            }
+            if logon.status == LogonStatus::Disabled {
+                return Ok(rejected(RejectReason::Disabled, logon.num_invalid_attempts));
             }
             if logon.status == LogonStatus::Locked {
                 self.call(
@@ -81,47 +86,30 @@ impl LogonDb {
                 .hashing(move || password::verify(&candidate, &hash))
                 .await?;
             let id = logon.user_logon_id;
-            match (matches, logon.status) {
-                (_, LogonStatus::Disabled) => Ok(rejected(
-                    if matches {
-                        RejectReason::Disabled
-                    } else {
-                        RejectReason::BadCredentials
-                    },
-                    logon.num_invalid_attempts,
-                )),
-                (false, _) => {
-                    let max_attempts = ctx.policy.invalid_attempts;
-                    let row = self
-                        .call(
-                            &Procedure::new("UserLogon_RecordFailedLogon")
-                                .arg("UserLogonID", &id)
-                                .arg("MaxAttempts", &max_attempts)
-                                .outputs(&[
-                                    ("Status", "nvarchar(20)"),
-                                    ("NumInvalidAttempts", "int"),
-                                ]),
-                        )
-                        .await?;
-                    let status = crate::model::status_column(&row, 1)?;
-                    let attempts = req(&row, 2)?;
-                    let reason = if status == LogonStatus::Locked {
-                        RejectReason::Locked
-                    } else {
-                        RejectReason::BadCredentials
-                    };
-                    Ok(rejected(reason, attempts))
-                }
-                (true, _) => {
-                    self.call(
-                        &Procedure::new("UserLogon_RecordSuccessfulLogon").arg("UserLogonID", &id),
+            if !matches {
+                let max_attempts = ctx.policy.invalid_attempts;
+                let row = self
+                    .call(
+                        &Procedure::new("UserLogon_RecordFailedLogon")
+                            .arg("UserLogonID", &id)
+                            .arg("MaxAttempts", &max_attempts)
+                            .outputs(&[("Status", "nvarchar(20)"), ("NumInvalidAttempts", "int")]),
                     )
                     .await?;
-                    Ok(AuthOutcome::Accepted {
-                        logon: Box::new(self.get_login_by_logon_id(id).await?),
-                    })
-                }
+                let status = crate::model::status_column(&row, 1)?;
+                let attempts = req(&row, 2)?;
+                let reason = if status == LogonStatus::Locked {
+                    RejectReason::Locked
+                } else {
+                    RejectReason::BadCredentials
+                };
+                return Ok(rejected(reason, attempts));
             }
+            self.call(&Procedure::new("UserLogon_RecordSuccessfulLogon").arg("UserLogonID", &id))
+                .await?;
+            Ok(AuthOutcome::Accepted {
+                logon: Box::new(self.get_login_by_logon_id(id).await?),
+            })
         })
         .await
     }
