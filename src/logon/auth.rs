@@ -1,5 +1,6 @@
 //! `authenticate`: verify, count failures atomically, lock at the policy's threshold, lift
-//! a lock after `AutoResetHours`, stamp successful logons.
+//! a lock after `AutoResetHours` (in the same atomic update that records the attempt), stamp
+//! successful logons.
 
 use serde::Serialize;
 
@@ -44,14 +45,18 @@ impl LogonDb {
     ///
     /// * unknown name (or soft-deleted user): `BadCredentials` after a verify against a dummy
     ///   hash, so the timing does not reveal which names exist;
-    /// * Locked, and the policy's `AutoResetHours` have passed since the last failure: the
-    ///   lock is lifted first (`UserLogon_Unlock`), then the logon is treated normally;
     /// * Locked (lock not yet due to lift): `Locked` at once, without verifying;
+    /// * Locked, and the policy's `AutoResetHours` have passed since the last failure: the
+    ///   password is verified, and the procedure that records the attempt lifts the lock in
+    ///   the same atomic update, only if it is still due then (a failure restarts the count
+    ///   at 1, a success leaves the logon Normal); concurrent attempts that all saw the lock
+    ///   due therefore lift it once, and get `InvalidAttempts` guesses between them;
     /// * Disabled: `Disabled` at once, without verifying and not counted, whatever the
     ///   password (so the answer cannot be used to test passwords);
     /// * wrong password: counted atomically (`UserLogon_RecordFailedLogon`), which locks at
     ///   the policy's `InvalidAttempts`;
-    /// * otherwise `UserLogon_RecordSuccessfulLogon` and `Accepted` with the fresh row.
+    /// * otherwise `UserLogon_RecordSuccessfulLogon` and `Accepted` with the fresh row, or
+    ///   `Locked` when the logon was locked (anew) before the success could be recorded.
     pub async fn authenticate(&self, name: &str, password: &Password) -> Result<AuthOutcome> {
         traced("authenticate", async {
             validate::login_name("name", name, MAX_LOGIN_NAME)?;
@@ -62,7 +67,7 @@ impl LogonDb {
                     .await?;
                 return Ok(rejected(RejectReason::BadCredentials, 0));
             };
-            let mut logon = ctx.logon;
+            let logon = ctx.logon;
             // No argon2 work for a locked or disabled logon: hammering it costs the attacker,
             // not us, and the answer does not depend on the password (no guessing oracle).
             if logon.status == LogonStatus::Locked && !ctx.auto_reset_due {
@@ -71,21 +76,12 @@ impl LogonDb {
             if logon.status == LogonStatus::Disabled {
                 return Ok(rejected(RejectReason::Disabled, logon.num_invalid_attempts));
             }
-            if logon.status == LogonStatus::Locked {
-                self.call(
-                    &Procedure::new("UserLogon_Unlock")
-                        .arg("LoginName", &name)
-                        .outputs(&[("UserLogonID", "int")]),
-                )
-                .await?;
-                logon.status = LogonStatus::Normal;
-                logon.num_invalid_attempts = 0;
-            }
             let (candidate, hash) = (password.clone(), logon.user_password.clone());
             let matches = self
                 .hashing(move || password::verify(&candidate, &hash))
                 .await?;
             let id = logon.user_logon_id;
+            let auto_reset_hours = ctx.policy.auto_reset_hours;
             if !matches {
                 let max_attempts = ctx.policy.invalid_attempts;
                 let row = self
@@ -93,6 +89,7 @@ impl LogonDb {
                         &Procedure::new("UserLogon_RecordFailedLogon")
                             .arg("UserLogonID", &id)
                             .arg("MaxAttempts", &max_attempts)
+                            .arg("AutoResetHours", &auto_reset_hours)
                             .outputs(&[("Status", "nvarchar(20)"), ("NumInvalidAttempts", "int")]),
                     )
                     .await?;
@@ -105,10 +102,21 @@ impl LogonDb {
                 };
                 return Ok(rejected(reason, attempts));
             }
-            self.call(&Procedure::new("UserLogon_RecordSuccessfulLogon").arg("UserLogonID", &id))
+            let row = self
+                .call(
+                    &Procedure::new("UserLogon_RecordSuccessfulLogon")
+                        .arg("UserLogonID", &id)
+                        .arg("AutoResetHours", &auto_reset_hours)
+                        .outputs(&[("Status", "nvarchar(20)")]),
+                )
                 .await?;
+            let status = crate::model::status_column(&row, 1)?;
+            let fresh = self.get_login_by_logon_id(id).await?;
+            if status == LogonStatus::Locked {
+                return Ok(rejected(RejectReason::Locked, fresh.num_invalid_attempts));
+            }
             Ok(AuthOutcome::Accepted {
-                logon: Box::new(self.get_login_by_logon_id(id).await?),
+                logon: Box::new(fresh),
             })
         })
         .await

@@ -23,6 +23,8 @@ pub struct TestDb {
     pub db: LogonDb,
     /// The simulator, when the test runs on one.
     pub sim: Option<Sim>,
+    /// The ADO connection string of the server, for [`TestDb::query_row`].
+    connection_string: String,
     _exclusive: Option<OwnedMutexGuard<()>>,
 }
 
@@ -33,6 +35,20 @@ impl TestDb {
             .as_ref()
             .expect("a simulator-backed TestDb")
             .faults()
+    }
+
+    /// The first row of `sql`, run on a connection of its own (outside the library and its
+    /// pool): for looking at what the library wrote, such as `dbo.LogonAudit`.
+    pub async fn query_row(&self, sql: &str) -> tiberius::Row {
+        raw_client(&self.connection_string)
+            .await
+            .simple_query(sql)
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"))
+            .into_row()
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"))
+            .unwrap_or_else(|| panic!("{sql}: no row"))
     }
 }
 
@@ -87,12 +103,14 @@ pub async fn sim_with(configure: impl FnOnce(Config) -> Config) -> TestDb {
 
 /// Connects to `sim` with the test configuration changed by `configure`.
 pub async fn connect_sim(sim: Sim, configure: impl FnOnce(Config) -> Config) -> TestDb {
-    let db = LogonDb::connect(configure(test_config(&sim.ado_connection_string())))
+    let connection_string = sim.ado_connection_string();
+    let db = LogonDb::connect(configure(test_config(&connection_string)))
         .await
         .expect("connects to mssql-sim");
     TestDb {
         db,
         sim: Some(sim),
+        connection_string,
         _exclusive: None,
     }
 }
@@ -123,6 +141,7 @@ pub async fn setup() -> TestDb {
     TestDb {
         db,
         sim: None,
+        connection_string: url,
         _exclusive: Some(exclusive),
     }
 }
@@ -130,27 +149,34 @@ pub async fn setup() -> TestDb {
 /// Empties the seeded tables of a real server, so that the seed (which inserts what is
 /// missing) restores every row.
 async fn reset_to_seed(url: &str) {
-    use tokio_util::compat::TokioAsyncWriteCompatExt;
     const RESET: &str = "IF OBJECT_ID(N'dbo.LogonAudit', N'U') IS NOT NULL BEGIN \
         DELETE FROM dbo.LogonAudit; DELETE FROM dbo.UserPasswordHistory; DELETE FROM dbo.UserLogon; \
         DELETE FROM dbo.[User]; DELETE FROM dbo.AdminUserLogon; DELETE FROM dbo.AdminUser; \
         DELETE FROM dbo.PasswordPolicy; END";
-    let config = tiberius::Config::from_ado_string(url)
-        .or_else(|_| tiberius::Config::from_jdbc_string(url))
-        .expect("LOGONDB_TEST_URL parses");
-    let tcp = tokio::net::TcpStream::connect(config.get_addr())
+    raw_client(url)
         .await
-        .expect("LOGONDB_TEST_URL reachable");
-    let mut client = tiberius::Client::connect(config, tcp.compat_write())
-        .await
-        .expect("LOGONDB_TEST_URL login");
-    client
         .simple_query(RESET)
         .await
         .expect("reset runs")
         .into_results()
         .await
         .expect("reset runs");
+}
+
+/// A plain tiberius connection to `url` (ADO or JDBC form), bypassing the library.
+async fn raw_client(
+    url: &str,
+) -> tiberius::Client<tokio_util::compat::Compat<tokio::net::TcpStream>> {
+    use tokio_util::compat::TokioAsyncWriteCompatExt;
+    let config = tiberius::Config::from_ado_string(url)
+        .or_else(|_| tiberius::Config::from_jdbc_string(url))
+        .expect("the test server's connection string parses");
+    let tcp = tokio::net::TcpStream::connect(config.get_addr())
+        .await
+        .expect("the test server is reachable");
+    tiberius::Client::connect(config, tcp.compat_write())
+        .await
+        .expect("the test server accepts the login")
 }
 
 /// The one logon with this name.
