@@ -408,3 +408,151 @@ async fn repeated_statements_see_new_values_types_and_procedure_bodies() {
         );
     }
 }
+
+#[tokio::test]
+async fn at_at_error_is_reset_by_the_next_good_statement() {
+    let (_s, mut c) = sim().await;
+    let n = error_number(
+        &mut c,
+        "INSERT INTO dbo.T (N) VALUES (1);
+         INSERT INTO dbo.T (Name, N) VALUES (N'first', @@ERROR);
+         INSERT INTO dbo.T (Name, N) VALUES (N'second', @@ERROR);",
+    )
+    .await;
+    assert_eq!(n, 515);
+    let r = row(&mut c, "SELECT (SELECT N FROM dbo.T WHERE Name = N'first') AS a, (SELECT N FROM dbo.T WHERE Name = N'second') AS b").await;
+    assert_eq!(r.get::<i32, _>("a"), Some(515));
+    assert_eq!(r.get::<i32, _>("b"), Some(0));
+}
+
+#[tokio::test]
+async fn raiserror_ends_only_its_statement_even_under_xact_abort() {
+    let (_s, mut c) = sim().await;
+    let n = error_number(
+        &mut c,
+        "SET XACT_ABORT ON; BEGIN TRAN; INSERT INTO dbo.T (Name) VALUES (N'a');
+         RAISERROR(N'warned %s', 16, 1, N'x'); INSERT INTO dbo.T (Name) VALUES (N'b'); COMMIT;",
+    )
+    .await;
+    assert_eq!(n, 50000);
+    let r = row(&mut c, "SELECT COUNT(*) AS n, @@TRANCOUNT AS t FROM dbo.T").await;
+    assert_eq!(r.get::<i32, _>("n"), Some(2));
+    assert_eq!(r.get::<i32, _>("t"), Some(0));
+}
+
+#[tokio::test]
+async fn a_caught_error_under_xact_abort_dooms_the_transaction() {
+    let (_s, mut c) = sim().await;
+    let r = row(
+        &mut c,
+        "SET XACT_ABORT ON; DECLARE @state int, @commit int;
+         BEGIN TRAN;
+         BEGIN TRY INSERT INTO dbo.T (N) VALUES (1); END TRY
+         BEGIN CATCH SET @state = XACT_STATE(); END CATCH
+         BEGIN TRY COMMIT; END TRY BEGIN CATCH SET @commit = ERROR_NUMBER(); END CATCH
+         ROLLBACK;
+         SELECT @state AS s, @commit AS c, XACT_STATE() AS after;",
+    )
+    .await;
+    assert_eq!(r.get::<i32, _>("s"), Some(-1));
+    assert_eq!(r.get::<i32, _>("c"), Some(3930));
+    assert_eq!(
+        r.get::<i16, _>("after"),
+        Some(0),
+        "XACT_STATE() is smallint"
+    );
+}
+
+#[tokio::test]
+async fn procedure_calls_are_checked_like_sql_server_does() {
+    let (_s, mut c) = sim().await;
+    c.simple_query(
+        "CREATE PROCEDURE dbo.P @a int, @b int = 0 OUTPUT AS BEGIN SET @b = @a + 1; END",
+    )
+    .await
+    .unwrap()
+    .into_results()
+    .await
+    .unwrap();
+    assert_eq!(
+        error_number(&mut c, "DECLARE @x int; EXEC dbo.P @a = @x OUTPUT;").await,
+        8162
+    );
+    assert_eq!(
+        error_number(&mut c, "EXEC dbo.P @a = 1, @a = 2;").await,
+        8143
+    );
+    assert_eq!(error_number(&mut c, "EXEC dbo.P @b = 1;").await, 201);
+    assert_eq!(error_number(&mut c, "EXEC dbo.P @zz = 1;").await, 8145);
+    assert_eq!(error_number(&mut c, "EXEC dbo.Nope;").await, 2812);
+    let r = row(
+        &mut c,
+        "DECLARE @out int; EXEC dbo.P @a = 41, @b = @out OUTPUT; SELECT @out AS o;",
+    )
+    .await;
+    assert_eq!(r.get::<i32, _>("o"), Some(42));
+}
+
+#[tokio::test]
+async fn like_ignores_case_in_any_script_and_knows_classes() {
+    let (_s, mut c) = sim().await;
+    c.simple_query("INSERT INTO dbo.T (Name) VALUES (N'Ärger'), (N'beta'), (N'Cello')")
+        .await
+        .unwrap()
+        .into_results()
+        .await
+        .unwrap();
+    let rows = c
+        .simple_query("SELECT Name FROM dbo.T WHERE Name LIKE N'ä%' OR Name LIKE N'[a-b]ET_' ORDER BY UPPER(Name)")
+        .await
+        .unwrap()
+        .into_first_result()
+        .await
+        .unwrap();
+    let names: Vec<&str> = rows.iter().filter_map(|r| r.get::<&str, _>(0)).collect();
+    assert_eq!(names, ["beta", "Ärger"]);
+}
+
+#[tokio::test]
+async fn what_sqlite_would_answer_differently_is_refused() {
+    let (_s, mut c) = sim().await;
+    assert_eq!(
+        error_number(&mut c, "CREATE TABLE dbo.U (A int NULL UNIQUE)").await,
+        40000
+    );
+    assert_eq!(
+        error_number(&mut c, "CREATE UNIQUE INDEX UX_T_N ON dbo.T (N)").await,
+        40000
+    );
+    assert_eq!(
+        error_number(&mut c, "CREATE TABLE dbo.D (A decimal(10, 2) NOT NULL)").await,
+        40000
+    );
+    // A filter that keeps NULLs out makes the unique index SQL Server's.
+    c.simple_query("CREATE UNIQUE INDEX UX_T_N ON dbo.T (N) WHERE N IS NOT NULL")
+        .await
+        .unwrap()
+        .into_results()
+        .await
+        .unwrap();
+    assert_eq!(
+        error_number(
+            &mut c,
+            "INSERT INTO dbo.T (Name, N) VALUES (N'a', 1), (N'b', 1)"
+        )
+        .await,
+        2601
+    );
+    assert_eq!(
+        error_number(&mut c, "INSERT INTO dbo.T (Name, N) VALUES (N'a')").await,
+        109
+    );
+    assert_eq!(
+        error_number(&mut c, "INSERT INTO dbo.T (Name) VALUES (N'a', 1)").await,
+        110
+    );
+    assert_eq!(
+        error_number(&mut c, "SELECT TOP (-1) Name FROM dbo.T").await,
+        1014
+    );
+}

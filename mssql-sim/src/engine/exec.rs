@@ -91,6 +91,8 @@ pub struct SessionState {
     pub user: String,
     /// DDL ran inside the open transaction (a rollback must reload the catalog).
     pub ddl_in_tran: bool,
+    /// An error under XACT_ABORT was caught: the transaction can only roll back.
+    pub doomed: bool,
 }
 
 impl SessionState {
@@ -107,6 +109,7 @@ impl SessionState {
             database: database.into(),
             user: user.into(),
             ddl_in_tran: false,
+            doomed: false,
         }
     }
 }
@@ -128,6 +131,8 @@ pub enum Flow {
 pub enum Fail {
     /// An error not yet sent; `batch` when it ends the batch.
     Error(ServerMessage, bool),
+    /// A RAISERROR: ends the statement only, XACT_ABORT or not.
+    Raised(ServerMessage),
     /// An error already sent that ends the batch.
     Reported,
     Abort(Abort),
@@ -286,10 +291,14 @@ impl Env for EnvView<'_> {
             "SCOPE_IDENTITY" => ident(self.frame.scope_identity),
             "DB_NAME" => text(&self.sess.database),
             "SUSER_SNAME" | "SUSER_NAME" | "USER_NAME" | "CURRENT_USER" => text(&self.sess.user),
-            "XACT_STATE" => Some((
-                SqlType::SmallInt,
-                Value::Int((self.sess.trancount > 0) as i64),
-            )),
+            "XACT_STATE" => {
+                let state = match (self.sess.trancount, self.sess.doomed) {
+                    (0, _) => 0,
+                    (_, true) => -1,
+                    _ => 1,
+                };
+                Some((SqlType::SmallInt, Value::Int(state)))
+            }
             "ERROR_NUMBER" => caught(&|m| Value::Int(m.number as i64), SqlType::Int),
             "ERROR_SEVERITY" => caught(&|m| Value::Int(m.class as i64), SqlType::Int),
             "ERROR_STATE" => caught(&|m| Value::Int(m.state as i64), SqlType::Int),
@@ -493,8 +502,14 @@ impl<'a> Run<'a> {
     pub fn run_block(&mut self, stmts: &[Stmt]) -> R<Flow> {
         for s in stmts {
             match self.stmt(s) {
-                Ok(Flow::Normal) => {}
+                Ok(Flow::Normal) => self.sess.last_error = 0,
                 Ok(flow) => return Ok(flow),
+                Err(Fail::Raised(m)) => {
+                    if self.try_depth > 0 {
+                        return Err(Fail::Error(m, false));
+                    }
+                    self.report(&m)?;
+                }
                 Err(Fail::Error(m, batch)) => {
                     if self.try_depth > 0 {
                         return Err(Fail::Error(m, batch));
@@ -517,9 +532,17 @@ impl<'a> Run<'a> {
     pub fn run_top(&mut self, stmts: &[Stmt]) -> Result<(), Abort> {
         match self.run_block(stmts) {
             Ok(_) | Err(Fail::Reported) => Ok(()),
-            Err(Fail::Error(m, _)) => self.report(&m),
+            Err(Fail::Error(m, _)) | Err(Fail::Raised(m)) => self.report(&m),
             Err(Fail::Abort(a)) => Err(a),
+        }?;
+        if self.sess.doomed {
+            self.rollback()?;
+            self.report(&ServerMessage::error(
+                3998,
+                "Uncommittable transaction is detected at the end of the batch. The transaction is rolled back.",
+            ))?;
         }
+        Ok(())
     }
 
     pub fn parse_and_run(&mut self, sql: &str) -> Result<(), Abort> {
@@ -727,6 +750,9 @@ impl<'a> Run<'a> {
                 return match r {
                     Err(Fail::Error(m, _)) => {
                         self.sess.last_error = m.number;
+                        if self.sess.xact_abort && self.sess.trancount > 0 {
+                            self.sess.doomed = true;
+                        }
                         self.caught.push(m);
                         let r = self.run_block(handler);
                         self.caught.pop();
@@ -797,7 +823,7 @@ impl<'a> Run<'a> {
                 if severity <= 10 {
                     m_info(self, m)?;
                 } else {
-                    return Err(Fail::Error(m, false));
+                    return Err(Fail::Raised(m));
                 }
             }
             StmtKind::Print(e) => {
@@ -823,6 +849,9 @@ impl<'a> Run<'a> {
             StmtKind::Commit => {
                 if self.sess.trancount == 0 {
                     return Err(statement_error(self.located(ServerMessage::error(3902, "The COMMIT TRANSACTION request has no corresponding BEGIN TRANSACTION."), line)));
+                }
+                if self.sess.doomed {
+                    return Err(statement_error(self.located(uncommittable(), line)));
                 }
                 self.sess.trancount -= 1;
                 if self.sess.trancount == 0 {
@@ -867,6 +896,7 @@ impl<'a> Run<'a> {
             return Ok(());
         }
         self.sess.trancount = 0;
+        self.sess.doomed = false;
         let _ = self.store.conn.execute_batch("ROLLBACK");
         if std::mem::take(&mut self.sess.ddl_in_tran) {
             // The DDL was undone with the data.
@@ -949,7 +979,6 @@ impl<'a> Run<'a> {
         Ok(())
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn dml(
         &mut self,
         plan: &Plan,
@@ -959,6 +988,9 @@ impl<'a> Run<'a> {
         line: i32,
         insert: bool,
     ) -> R<()> {
+        if self.sess.doomed {
+            return Err(statement_error(self.located(uncommittable(), line)));
+        }
         let t = &plan.t;
         let params = self.bind(&plan.params);
         let returning = !t.columns.is_empty();
@@ -1104,6 +1136,36 @@ impl<'a> Run<'a> {
                     i
                 }
             };
+            if supplied[idx].is_some() {
+                return Err(Fail::Error(
+                    self.located(
+                        ServerMessage::error(
+                            8143,
+                            format!(
+                                "Parameter '{}' was supplied multiple times.",
+                                params[idx].name
+                            ),
+                        ),
+                        line,
+                    ),
+                    true,
+                ));
+            }
+            if a.output && !params[idx].output {
+                return Err(Fail::Error(
+                    self.located(
+                        ServerMessage::error(
+                            8162,
+                            format!(
+                                "The formal parameter \"{}\" was not declared as an OUTPUT parameter, but the actual parameter passed in requested output.",
+                                params[idx].name
+                            ),
+                        ),
+                        line,
+                    ),
+                    true,
+                ));
+            }
             slot[i] = Some(idx);
             supplied[idx] = Some(a.value.clone());
         }
@@ -1180,6 +1242,13 @@ impl<'a> Run<'a> {
         outcome.outputs.splice(0..0, [None, None]);
         Ok(outcome)
     }
+}
+
+fn uncommittable() -> ServerMessage {
+    ServerMessage::error(
+        3930,
+        "The current transaction cannot be committed and cannot support operations that write to the log file. Roll back the transaction.",
+    )
 }
 
 /// The address of an AST node, the key of its plan.

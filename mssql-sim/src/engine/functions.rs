@@ -47,6 +47,95 @@ pub fn compare_ci(a: &str, b: &str) -> Ordering {
     }
 }
 
+/// One element of a LIKE pattern.
+enum LikeToken {
+    AnyRun,
+    AnyOne,
+    Char(char),
+    Class {
+        negated: bool,
+        ranges: Vec<(char, char)>,
+    },
+}
+
+fn like_tokens(pattern: &[char]) -> Vec<LikeToken> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < pattern.len() {
+        let c = pattern[i];
+        i += 1;
+        match c {
+            '%' => out.push(LikeToken::AnyRun),
+            '_' => out.push(LikeToken::AnyOne),
+            '[' => match pattern[i..].iter().position(|&x| x == ']') {
+                // `[]` or an unclosed `[` is the character itself.
+                Some(len) if len > 0 => {
+                    let mut body = &pattern[i..i + len];
+                    i += len + 1;
+                    let negated = body.first() == Some(&'^') && body.len() > 1;
+                    if negated {
+                        body = &body[1..];
+                    }
+                    let mut ranges = Vec::new();
+                    let mut k = 0;
+                    while k < body.len() {
+                        if k + 2 < body.len() && body[k + 1] == '-' {
+                            ranges.push((body[k], body[k + 2]));
+                            k += 3;
+                        } else {
+                            ranges.push((body[k], body[k]));
+                            k += 1;
+                        }
+                    }
+                    out.push(LikeToken::Class { negated, ranges });
+                }
+                _ => out.push(LikeToken::Char('[')),
+            },
+            c => out.push(LikeToken::Char(c)),
+        }
+    }
+    out
+}
+
+fn like_one(token: &LikeToken, c: char) -> bool {
+    match token {
+        LikeToken::AnyOne => true,
+        LikeToken::Char(p) => *p == c,
+        LikeToken::Class { negated, ranges } => {
+            ranges.iter().any(|(lo, hi)| *lo <= c && c <= *hi) != *negated
+        }
+        LikeToken::AnyRun => false,
+    }
+}
+
+/// T-SQL LIKE under a case-insensitive collation: `%`, `_`, `[abc]`,
+/// `[a-f]`, `[^x]`. Trailing spaces count, as they do for nvarchar.
+pub fn like(pattern: &str, value: &str) -> bool {
+    let p: Vec<char> = pattern.chars().flat_map(char::to_lowercase).collect();
+    let v: Vec<char> = value.chars().flat_map(char::to_lowercase).collect();
+    let tokens = like_tokens(&p);
+    // Greedy matching that backtracks to the last `%`.
+    let (mut t, mut i) = (0, 0);
+    let mut resume: Option<(usize, usize)> = None;
+    while i < v.len() {
+        if t < tokens.len() && !matches!(tokens[t], LikeToken::AnyRun) && like_one(&tokens[t], v[i])
+        {
+            t += 1;
+            i += 1;
+        } else if t < tokens.len() && matches!(tokens[t], LikeToken::AnyRun) {
+            resume = Some((t, i));
+            t += 1;
+        } else if let Some((rt, ri)) = resume {
+            t = rt + 1;
+            i = ri + 1;
+            resume = Some((rt, ri + 1));
+        } else {
+            return false;
+        }
+    }
+    tokens[t..].iter().all(|x| matches!(x, LikeToken::AnyRun))
+}
+
 pub fn now_text() -> String {
     format_datetime(&Utc::now().naive_utc())
 }
@@ -160,6 +249,13 @@ pub fn register(conn: &Connection) -> rusqlite::Result<()> {
     let det = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC;
     let volatile = FunctionFlags::SQLITE_UTF8;
     conn.create_scalar_function("tsql_now", 0, volatile, |_| Ok(now_text()))?;
+    // `x LIKE y` is like(y, x) to SQLite; its own ignores case for ASCII only and knows no [ ].
+    conn.create_scalar_function("like", 2, det, |ctx| {
+        Ok(match (text_arg(ctx, 0)?, text_arg(ctx, 1)?) {
+            (Some(pattern), Some(value)) => Some(like(&pattern, &value)),
+            _ => None,
+        })
+    })?;
     // tsql_conv(value, type name, strict target or NULL)
     conn.create_scalar_function("tsql_conv", 3, det, |ctx| {
         let ty = parse_type_name(&text_arg(ctx, 1)?.unwrap_or_default()).map_err(to_sql_err)?;
@@ -239,7 +335,7 @@ pub fn register(conn: &Connection) -> rusqlite::Result<()> {
         match (n, what.as_str()) {
             (Some(n), "OFFSET") if n < 0 => Err(tsql_error(10742, "The offset specified in a OFFSET clause may not be negative.")),
             (Some(n), "FETCH") if n <= 0 => Err(tsql_error(10744, "The number of rows provided for a FETCH clause must be greater then zero.")),
-            (Some(n), "TOP") if n < 0 => Err(tsql_error(1060, "The number of rows provided for a TOP or FETCH clauses row count parameter must be an integer.")),
+            (Some(n), "TOP") if n < 0 => Err(tsql_error(1014, "A TOP or FETCH clause contains an invalid value.")),
             (Some(n), _) => Ok(n),
             (None, _) => Err(tsql_error(1060, "The number of rows provided for a TOP or FETCH clauses row count parameter must be an integer.")),
         }
@@ -278,4 +374,27 @@ fn rand_u64() -> u64 {
     let mut h = RandomState::new().build_hasher();
     h.write_u128(Utc::now().timestamp_nanos_opt().unwrap_or(0) as u128);
     h.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::like;
+
+    #[test]
+    fn like_follows_tsql() {
+        assert!(like("a%", "ABC"));
+        assert!(like("%b%", "abc"));
+        assert!(!like("%d%", "abc"));
+        assert!(like("a_c", "abc"));
+        assert!(!like("a_c", "abbc"));
+        assert!(like("[a-c]bc", "Bbc"));
+        assert!(!like("[^a-c]bc", "bbc"));
+        assert!(like("[^a-c]bc", "xbc"));
+        assert!(like("ÄB%", "äbc"));
+        assert!(like("%a%b%c", "xxaxxbxxc"));
+        assert!(!like("abc", "abc "));
+        assert!(like("[", "["));
+        assert!(like("100[%]", "100%"));
+        assert!(!like("100[%]", "1000"));
+    }
 }

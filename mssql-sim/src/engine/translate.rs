@@ -221,14 +221,7 @@ impl<'a> Translator<'a> {
                 pattern,
                 negated,
             } => {
-                if let Expr::Literal(Value::Str(p)) = pattern.as_ref() {
-                    if p.contains('[') {
-                        return Err(self.err(unsupported(
-                            "LIKE patterns with [ ] character classes",
-                            self.line,
-                        )));
-                    }
-                }
+                // SQLite's like() is replaced by T-SQL's (functions.rs).
                 let (s, _) = self.expr(expr, scope)?;
                 let (p, _) = self.expr(pattern, scope)?;
                 Ok((
@@ -674,7 +667,7 @@ impl<'a> Translator<'a> {
                 let f = if name == "AVG" && is_integer(&ty) {
                     format!("CAST(AVG({s}) AS INTEGER)")
                 } else {
-                    format!("{name}({s})")
+                    format!("{name}({})", collated(s, &ty))
                 };
                 Ok((f, ty))
             }
@@ -922,6 +915,7 @@ impl<'a> Translator<'a> {
                         Expr::Column { name, .. } => name.clone(),
                         _ => String::new(),
                     });
+                    let sql = if s.distinct { collated(sql, &ty) } else { sql };
                     items.push(format!(
                         "{sql} AS {}",
                         quote(&output_name(&name, columns.len()))
@@ -966,7 +960,8 @@ impl<'a> Translator<'a> {
         if !s.group_by.is_empty() {
             let mut g = Vec::new();
             for e in &s.group_by {
-                g.push(self.expr(e, &scope)?.0);
+                let (gs, gt) = self.expr(e, &scope)?;
+                g.push(collated(gs, &gt));
             }
             sql.push_str(&format!(" GROUP BY {}", g.join(", ")));
         }
@@ -977,11 +972,14 @@ impl<'a> Translator<'a> {
         if !q.order_by.is_empty() {
             let mut o = Vec::new();
             for (e, desc) in &q.order_by {
-                let (es, _) = match e {
+                let es = match e {
                     Expr::Literal(Value::Int(i)) if *i >= 1 && (*i as usize) <= columns.len() => {
-                        (i.to_string(), SqlType::Int)
+                        i.to_string()
                     }
-                    _ => self.expr(e, &scope)?,
+                    _ => {
+                        let (es, et) = self.expr(e, &scope)?;
+                        collated(es, &et)
+                    }
                 };
                 o.push(format!("{es}{}", if *desc { " DESC" } else { "" }));
             }
@@ -1133,9 +1131,14 @@ impl<'a> Translator<'a> {
                 let scope = Scope::empty();
                 for row in rows {
                     if row.len() != targets.len() {
+                        let (number, columns) = if row.len() > targets.len() {
+                            (110, "fewer")
+                        } else {
+                            (109, "more")
+                        };
                         return Err(self.err(ServerMessage::error(
-                            if row.len() > targets.len() { 110 } else { 109 },
-                            "There are fewer columns in the INSERT statement than values specified in the VALUES clause. The number of values in the VALUES clause must match the number of columns specified in the INSERT statement.",
+                            number,
+                            format!("There are {columns} columns in the INSERT statement than values specified in the VALUES clause. The number of values in the VALUES clause must match the number of columns specified in the INSERT statement."),
                         )));
                     }
                     let mut vs = Vec::new();
@@ -1276,6 +1279,19 @@ impl<'a> Translator<'a> {
                     "There is already an object named '{}' in the database.",
                     t.name
                 ),
+            )));
+        }
+        if let Some(c) = t
+            .columns
+            .iter()
+            .find(|c| matches!(c.ty, SqlType::Decimal { .. }))
+        {
+            return Err(self.err(unsupported(
+                &format!(
+                    "the decimal column '{}' (SQLite would keep it as a float and lose precision)",
+                    c.name
+                ),
+                self.line,
             )));
         }
         let mut info = TableInfo {
@@ -1483,6 +1499,16 @@ fn refuse_nullable_unique(info: &TableInfo, cols: &[String], line: i32) -> TResu
             line,
         )),
         None => Ok(()),
+    }
+}
+
+/// A string expression sorted, grouped and compared the way SQL Server's
+/// case-insensitive collation does (a column carries it; an expression does not).
+fn collated(sql: String, ty: &SqlType) -> String {
+    if is_string(ty) {
+        format!("{sql} COLLATE {COLLATION}")
+    } else {
+        sql
     }
 }
 
