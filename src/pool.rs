@@ -148,20 +148,27 @@ impl bb8::ManageConnection for Manager {
         })
     }
 
+    /// `SELECT 1`, its row read. On failure bb8 discards the connection whatever its flag
+    /// and counts it as closed invalid; the flag is cleared so that it is not also counted
+    /// as closed broken (one connection, two discards in [`PoolStats`]).
     async fn is_valid(&self, conn: &mut Connection) -> Result<()> {
-        let sets = conn
+        let answer = conn
             .query(Request::Batch("SELECT 1 AS ok"), self.command_timeout)
-            .await?;
-        let one = sets
-            .first()
-            .and_then(|rows| rows.first())
-            .and_then(|row| row.get::<i32, _>(0));
-        if one == Some(1) {
-            Ok(())
-        } else {
-            conn.broken = true;
-            Err(Error::Protocol("SELECT 1 did not answer 1".into()))
+            .await
+            .and_then(|sets| {
+                let one = sets
+                    .first()
+                    .and_then(|rows| rows.first())
+                    .and_then(|row| row.get::<i32, _>(0));
+                match one {
+                    Some(1) => Ok(()),
+                    _ => Err(Error::Protocol("SELECT 1 did not answer 1".into())),
+                }
+            });
+        if answer.is_err() {
+            conn.broken = false;
         }
+        answer
     }
 
     fn has_broken(&self, conn: &mut Connection) -> bool {
