@@ -4,7 +4,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{sim_with, test_config};
+use common::{sim_with, test_config, TestDb};
 use futures_util::StreamExt;
 use logondb::{CheckoutMode, Error, LogonDb, RetryPolicy};
 
@@ -73,16 +73,30 @@ async fn server_errors_keep_the_connection() {
     );
 }
 
+/// How many `dbo.LogonAudit` rows have `action` (each procedure call writes exactly one).
+async fn audit_rows(t: &TestDb, action: &str) -> i32 {
+    t.query_row(&format!(
+        "SELECT COUNT(*) FROM dbo.LogonAudit WHERE Action = N'{action}'"
+    ))
+    .await
+    .get::<i32, _>(0)
+    .expect("a count")
+}
+
 #[tokio::test]
 async fn writes_are_retried_only_for_deadlock_victims() {
     let t = sim_with(one_connection(RetryPolicy::default())).await;
+    assert_eq!(audit_rows(&t, "Unlock").await, 0);
     t.faults().fail_next_statement(1205);
     t.db.unlock("bob").await.unwrap();
+    // The deadlock victim changed nothing and the retry ran once: one Unlock, not two.
+    assert_eq!(audit_rows(&t, "Unlock").await, 1);
     t.faults().fail_next_statement(1222);
     match t.db.unlock("bob").await {
         Err(Error::Server { number: 1222, .. }) => {}
         other => panic!("{other:?}"),
     }
+    assert_eq!(audit_rows(&t, "Unlock").await, 1);
     // A read retries the lock timeout.
     t.faults().fail_next_statement(1222);
     assert_eq!(t.db.get_login_by_name("bob", false).await.unwrap().len(), 1);
@@ -111,15 +125,24 @@ async fn an_abandoned_stream_discards_its_connection() {
 async fn checked_checkout_runs_select_1() {
     let t =
         sim_with(|c| one_connection(RetryPolicy::none())(c).checkout(CheckoutMode::Checked)).await;
-    for _ in 0..5 {
-        assert_eq!(
-            t.db.get_login_by_name("alice", false).await.unwrap().len(),
-            1
-        );
-    }
+    assert_eq!(
+        t.db.get_login_by_name("alice", false).await.unwrap().len(),
+        1
+    );
+    assert_eq!(t.db.pool_stats().connections_closed_invalid, 0);
+    // The idle connection goes bad behind the pool's back: its next request gets half an
+    // answer and a closed socket. The checkout's SELECT 1 is that request, so the call
+    // (with no retries) still succeeds, on a new connection; trusting checkout would have
+    // handed the bad one out and failed the call.
+    t.faults().drop_next_response();
+    assert_eq!(
+        t.db.get_login_by_name("alice", false).await.unwrap().len(),
+        1
+    );
     let stats = t.db.pool_stats();
-    assert_eq!(stats.checkouts, 5);
-    assert_eq!(stats.connections_closed_invalid, 0);
+    assert_eq!(stats.connections_closed_invalid, 1);
+    assert_eq!(stats.connections_closed_broken, 0);
+    assert_eq!(stats.connections_created, 1);
     assert_eq!(stats.max_size, 1);
 }
 
