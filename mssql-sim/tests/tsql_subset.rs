@@ -556,3 +556,37 @@ async fn what_sqlite_would_answer_differently_is_refused() {
         1014
     );
 }
+
+#[tokio::test]
+async fn functions_answer_what_sql_server_documents() {
+    let (_s, mut c) = sim().await;
+    let r = row(
+        &mut c,
+        "DECLARE @d datetime2(3) = '2026-01-05 07:08:09.1234567', @t datetime = '2026-01-05 17:08:09.123';
+         SELECT ISNULL(NULL, 5) AS isnull_, COALESCE(NULL, NULL, N'x') AS coalesce_, LTRIM(N'  a ') AS ltrim_,
+                RTRIM(N' a  ') AS rtrim_, UPPER(N'straße') AS upper_, LOWER(N'ÄB') AS lower_,
+                CAST(@d AS nvarchar(30)) AS d2, CONVERT(nvarchar(30), @d, 120) AS d120,
+                CONVERT(nvarchar(30), @d, 126) AS d126, CAST(@t AS nvarchar(30)) AS dt0,
+                CONVERT(nvarchar(30), @t, 121) AS dt121, CONVERT(nvarchar(10), @d, 120) AS cut,
+                CAST(CAST('2026-02-03' AS date) AS nvarchar(20)) AS date_, LEN(N'') AS len0",
+    )
+    .await;
+    assert_eq!(r.get::<i32, _>("isnull_"), Some(5));
+    assert_eq!(r.get::<&str, _>("coalesce_"), Some("x"));
+    assert_eq!(r.get::<&str, _>("ltrim_"), Some("a "));
+    assert_eq!(r.get::<&str, _>("rtrim_"), Some(" a"));
+    assert_eq!(
+        r.get::<&str, _>("upper_"),
+        Some("STRAßE"),
+        "SQL Server keeps ß"
+    );
+    assert_eq!(r.get::<&str, _>("lower_"), Some("äb"));
+    assert_eq!(r.get::<&str, _>("d2"), Some("2026-01-05 07:08:09.123"));
+    assert_eq!(r.get::<&str, _>("d120"), Some("2026-01-05 07:08:09"));
+    assert_eq!(r.get::<&str, _>("d126"), Some("2026-01-05T07:08:09.123"));
+    assert_eq!(r.get::<&str, _>("dt0"), Some("Jan  5 2026  5:08PM"));
+    assert_eq!(r.get::<&str, _>("dt121"), Some("2026-01-05 17:08:09.123"));
+    assert_eq!(r.get::<&str, _>("cut"), Some("2026-01-05"));
+    assert_eq!(r.get::<&str, _>("date_"), Some("2026-02-03"));
+    assert_eq!(r.get::<i32, _>("len0"), Some(0));
+}

@@ -303,8 +303,10 @@ pub enum Expr {
         part: String,
         args: Vec<Expr>,
     },
+    /// CAST, or CONVERT with its style (which only date/time-to-text uses).
     Cast {
         expr: Box<Expr>,
         ty: SqlType,
+        style: Option<u16>,
     },
 }

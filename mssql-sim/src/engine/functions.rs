@@ -4,14 +4,14 @@
 
 use std::cmp::Ordering;
 
-use chrono::{Datelike, Duration, Months, NaiveDateTime, Utc};
+use chrono::{Datelike, Duration, Months, NaiveDateTime, Timelike, Utc};
 use rusqlite::functions::{Context, FunctionFlags};
 use rusqlite::types::{Value as Lite, ValueRef};
 use rusqlite::Connection;
 
 use super::parser::parse_type_name;
 use super::value::{convert, format_datetime, parse_datetime, to_lite};
-use crate::types::{ServerMessage, Value};
+use crate::types::{ServerMessage, SqlType, Value};
 
 /// The collation every character column and comparison uses
 /// (SQL_Latin1_General_CP1_CI_AS: case-insensitive, trailing spaces ignored).
@@ -134,6 +134,60 @@ pub fn like(pattern: &str, value: &str) -> bool {
         }
     }
     tokens[t..].iter().all(|x| matches!(x, LikeToken::AnyRun))
+}
+
+/// A stored date/time as text, the way SQL Server converts `ty` with `style`
+/// (0 = CAST's default, 120, 121, 126, 127).
+pub fn datetime_text(d: NaiveDateTime, ty: &SqlType, style: u16) -> String {
+    let fraction = |digits: usize| {
+        let f = format!("{:09}", d.nanosecond() % 1_000_000_000);
+        if digits == 0 {
+            String::new()
+        } else {
+            format!(".{}", &f[..digits])
+        }
+    };
+    let digits = match ty {
+        SqlType::DateTime2(s) => *s as usize,
+        SqlType::DateTime => 3,
+        _ => 0,
+    };
+    if *ty == SqlType::Date {
+        return d.format("%Y-%m-%d").to_string();
+    }
+    match (style, ty) {
+        (0, SqlType::DateTime) => d.format("%b %e %Y %l:%M%p").to_string(),
+        (120, _) => d.format("%Y-%m-%d %H:%M:%S").to_string(),
+        (126 | 127, _) => {
+            let f = if d.nanosecond() == 0 {
+                String::new()
+            } else {
+                fraction(digits)
+            };
+            let zone = if style == 127 { "Z" } else { "" };
+            format!("{}{f}{zone}", d.format("%Y-%m-%dT%H:%M:%S"))
+        }
+        _ => format!("{}{}", d.format("%Y-%m-%d %H:%M:%S"), fraction(digits)),
+    }
+}
+
+/// UPPER/LOWER change each character on its own, as SQL Server's do: a
+/// character whose case mapping is longer than one (ß → SS) stays as it is.
+fn map_case(s: &str, upper: bool) -> String {
+    s.chars()
+        .map(|c| {
+            let mut m: Vec<char> = if upper {
+                c.to_uppercase().collect()
+            } else {
+                c.to_lowercase().collect()
+            };
+            if m.len() == 1 {
+                m.remove(0)
+            } else {
+                c
+            }
+        })
+        .collect()
 }
 
 pub fn now_text() -> String {
@@ -298,10 +352,15 @@ pub fn register(conn: &Connection) -> rusqlite::Result<()> {
         Ok(text_arg(ctx, 0)?.map(|s| s.trim_end_matches(' ').chars().count() as i64))
     })?;
     conn.create_scalar_function("tsql_upper", 1, det, |ctx| {
-        Ok(text_arg(ctx, 0)?.map(|s| s.to_uppercase()))
+        Ok(text_arg(ctx, 0)?.map(|s| map_case(&s, true)))
     })?;
     conn.create_scalar_function("tsql_lower", 1, det, |ctx| {
-        Ok(text_arg(ctx, 0)?.map(|s| s.to_lowercase()))
+        Ok(text_arg(ctx, 0)?.map(|s| map_case(&s, false)))
+    })?;
+    conn.create_scalar_function("tsql_datetime_text", 3, det, |ctx| {
+        let ty = parse_type_name(&text_arg(ctx, 1)?.unwrap_or_default()).map_err(to_sql_err)?;
+        let style: i64 = ctx.get(2)?;
+        Ok(datetime_arg(ctx, 0)?.map(|d| datetime_text(d, &ty, style as u16)))
     })?;
     conn.create_scalar_function("tsql_div", 2, det, |ctx| {
         let (a, b) = (ctx.get_raw(0), ctx.get_raw(1));

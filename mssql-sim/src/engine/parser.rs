@@ -1681,6 +1681,7 @@ impl Parser<'_> {
                             return Ok(Expr::Cast {
                                 expr: Box::new(e),
                                 ty,
+                                style: None,
                             });
                         }
                         "CONVERT" => {
@@ -1689,17 +1690,26 @@ impl Parser<'_> {
                             let ty = self.data_type()?;
                             self.expect_sym(",")?;
                             let e = self.expr()?;
+                            let mut style = None;
                             if self.eat_sym(",") {
-                                // Only the ISO styles that change nothing for the types we keep.
                                 match self.peek() {
-                                    Some(Tok::Int(0 | 120 | 121 | 126 | 127)) => self.pos += 1,
-                                    _ => return Err(unsupported("CONVERT with this style", line)),
+                                    Some(Tok::Int(n @ (0 | 120 | 121 | 126 | 127))) => {
+                                        style = Some(*n as u16);
+                                        self.pos += 1;
+                                    }
+                                    _ => {
+                                        return Err(unsupported(
+                                            "CONVERT styles other than 0, 120, 121, 126 and 127",
+                                            line,
+                                        ))
+                                    }
                                 }
                             }
                             self.expect_sym(")")?;
                             return Ok(Expr::Cast {
                                 expr: Box::new(e),
                                 ty,
+                                style,
                             });
                         }
                         "DATEADD" | "DATEDIFF" | "DATEPART" | "DATEDIFF_BIG" => {

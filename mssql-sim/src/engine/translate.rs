@@ -148,6 +148,28 @@ impl<'a> Translator<'a> {
             .ok_or_else(|| self.err(invalid_object(name)))
     }
 
+    /// CAST / CONVERT: date/time to text is formatted as SQL Server does for
+    /// the source type and style; everything else goes through tsql_conv.
+    fn cast(
+        &self,
+        sql: String,
+        from: &SqlType,
+        to: &SqlType,
+        style: u16,
+        strict: Option<&str>,
+    ) -> String {
+        let sql = if is_temporal(from) && is_string(to) {
+            format!("tsql_datetime_text({sql}, '{}', {style})", type_name(from))
+        } else {
+            sql
+        };
+        let target = match strict {
+            Some(t) => literal_sql(&Value::Str(t.to_string())),
+            None => "NULL".into(),
+        };
+        format!("tsql_conv({sql}, '{}', {target})", type_name(to))
+    }
+
     /// `sql` converted from `from` to `to` (nothing when no conversion is needed).
     pub fn convert(
         &self,
@@ -172,11 +194,7 @@ impl<'a> Translator<'a> {
         if same_family && !needs_length_check {
             return sql;
         }
-        let target = match strict {
-            Some(t) => literal_sql(&Value::Str(t.to_string())),
-            None => "NULL".into(),
-        };
-        format!("tsql_conv({sql}, '{}', {target})", type_name(to))
+        self.cast(sql, from, to, 0, strict)
     }
 
     pub fn expr(&mut self, e: &Expr, scope: &Scope) -> TResult<(String, SqlType)> {
@@ -348,13 +366,13 @@ impl<'a> Translator<'a> {
                 sql.push_str(" END)");
                 Ok((sql, ty.unwrap_or(SqlType::Int)))
             }
-            Expr::Cast { expr, ty } => {
+            Expr::Cast { expr, ty, style } => {
                 let (s, from) = self.expr(expr, scope)?;
                 if from == *ty {
                     return Ok((s, from));
                 }
                 Ok((
-                    format!("tsql_conv({s}, '{}', NULL)", type_name(ty)),
+                    self.cast(s, &from, ty, style.unwrap_or(0), None),
                     ty.clone(),
                 ))
             }
