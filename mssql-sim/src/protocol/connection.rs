@@ -1,16 +1,18 @@
 //! One client connection: handshake, then requests until the client leaves.
 //!
-//! After login a reader thread reads messages and hands them over a channel,
-//! so that an attention (cancel) is seen while a request is still running:
-//! the reader raises the cancel flag at once, the running request's next
+//! After login the connection's thread reads one request at a time and runs
+//! it. An attention (cancel) that arrives while a request runs is noticed by
+//! [`AttentionWatch`]: the running request's next
 //! [`Reply`](crate::session::Reply) call fails with `Abort::Cancelled`.
+//! One thread per connection, no hand-over between threads: a round trip
+//! costs two context switches, not four.
 
+use std::cell::Cell;
 use std::io::{self, BufReader, Write};
 use std::net::{Shutdown, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{sync_channel, Receiver};
-use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 use std::thread;
+use std::time::{Duration, Instant};
 
 use super::cursor::DecodeError;
 use super::login::Login7;
@@ -21,7 +23,7 @@ use super::packet::{
 use super::prelogin::{self, PreLogin};
 use super::request::{parse_batch, parse_transaction};
 use super::rpc::parse_rpcs;
-use super::token::{self, env, TokenWriter};
+use super::token::{self, env, CancelCheck, TokenWriter};
 use crate::server::Faults;
 use crate::session::{Abort, Done, DoneKind, Engine, Reply, SessionHandler};
 use crate::types::ServerMessage;
@@ -34,57 +36,72 @@ const LOGIN_FAILED: i32 = 18456;
 const NOT_SUPPORTED: i32 = 40517;
 /// Deadlock victim: SQL Server sends it with class 13.
 const DEADLOCK_VICTIM: i32 = 1205;
-/// Requests read ahead of the one running (bounded, so memory is too).
-const READ_AHEAD: usize = 4;
+/// How often a running request looks for an attention on the socket.
+const ATTENTION_POLL: Duration = Duration::from_millis(1);
 
-/// What the reader thread hands to the worker.
-enum Incoming {
-    Request(Message),
-    Attention,
-    Failed(ReadError),
+/// Notices an attention while a request runs. At most once per
+/// [`ATTENTION_POLL`] it peeks at the socket without blocking: the client
+/// sends nothing but an attention while a response is due, so a waiting
+/// packet of that type means cancel. A request that ends sooner costs no
+/// system call at all.
+struct AttentionWatch {
+    stream: TcpStream,
+    next_poll: Cell<Instant>,
+    seen: Cell<bool>,
+}
+
+impl AttentionWatch {
+    /// Starts watching for one request; `buffered` is what the reader already holds.
+    fn arm(&self, buffered: &[u8]) {
+        self.seen.set(buffered.first() == Some(&packet_type::ATTENTION));
+        self.next_poll.set(Instant::now() + ATTENTION_POLL);
+    }
+}
+
+impl CancelCheck for AttentionWatch {
+    fn requested(&self) -> bool {
+        if self.seen.get() {
+            return true;
+        }
+        let now = Instant::now();
+        if now < self.next_poll.get() {
+            return false;
+        }
+        self.next_poll.set(now + ATTENTION_POLL);
+        let mut first = [0u8; 1];
+        let pending = self.stream.set_nonblocking(true).is_ok()
+            && matches!(self.stream.peek(&mut first), Ok(1))
+            && first[0] == packet_type::ATTENTION;
+        let _ = self.stream.set_nonblocking(false);
+        self.seen.set(pending);
+        pending
+    }
 }
 
 /// Serves one accepted connection until it closes; never panics on input.
 pub(crate) fn serve(stream: TcpStream, engine: &dyn Engine, faults: &Faults, spid: u16) {
     let _ = stream.set_nodelay(true);
-    let (Ok(write_half), Ok(read_half)) = (stream.try_clone(), stream.try_clone()) else {
+    let (Ok(write_half), Ok(read_half), Ok(watched)) =
+        (stream.try_clone(), stream.try_clone(), stream.try_clone())
+    else {
         return;
     };
     let mut out = PacketWriter::new(write_half, DEFAULT_PACKET_SIZE, spid);
     let mut input = BufReader::new(read_half);
     if let Some(session) = handshake(&mut input, &mut out, engine, faults) {
-        let cancel = Arc::new(AtomicBool::new(false));
-        let (tx, rx) = sync_channel(READ_AHEAD);
-        let flag = Arc::clone(&cancel);
-        let reader = thread::Builder::new()
-            .name(format!("mssql-sim-read-{spid}"))
-            .spawn(move || loop {
-                let incoming = match read_message(&mut input) {
-                    Ok(m) if m.ty == packet_type::ATTENTION => {
-                        flag.store(true, Ordering::SeqCst);
-                        Incoming::Attention
-                    }
-                    Ok(m) => Incoming::Request(m),
-                    Err(e) => Incoming::Failed(e),
-                };
-                let last = matches!(incoming, Incoming::Failed(_));
-                if tx.send(incoming).is_err() || last {
-                    return;
-                }
-            });
-        if let Ok(reader) = reader {
-            let mut conn = Connection {
-                out,
-                session,
-                cancel,
-                faults,
-                acknowledged_early: 0,
-            };
-            conn.run(rx);
-            drop(conn);
-            let _ = stream.shutdown(Shutdown::Both);
-            let _ = reader.join();
-        }
+        let watch = AttentionWatch {
+            stream: watched,
+            next_poll: Cell::new(Instant::now()),
+            seen: Cell::new(false),
+        };
+        let mut conn = Connection {
+            out,
+            session,
+            watch,
+            faults,
+            acknowledged_early: 0,
+        };
+        conn.run(&mut input);
     }
     let _ = stream.shutdown(Shutdown::Both);
 }
@@ -227,7 +244,7 @@ enum Flow {
 struct Connection<'a> {
     out: PacketWriter<TcpStream>,
     session: Box<dyn SessionHandler>,
-    cancel: Arc<AtomicBool>,
+    watch: AttentionWatch,
     faults: &'a Faults,
     /// Attentions already answered by a cancelled response, whose messages
     /// are still in the channel.
@@ -235,27 +252,29 @@ struct Connection<'a> {
 }
 
 impl Connection<'_> {
-    fn run(&mut self, rx: Receiver<Incoming>) {
-        for incoming in rx {
-            let flow = match incoming {
-                Incoming::Attention if self.acknowledged_early > 0 => {
+    fn run(&mut self, input: &mut BufReader<TcpStream>) {
+        loop {
+            let flow = match read_message(input) {
+                Ok(m) if m.ty == packet_type::ATTENTION && self.acknowledged_early > 0 => {
                     self.acknowledged_early -= 1;
                     Flow::Continue
                 }
-                Incoming::Attention => {
-                    self.cancel.store(false, Ordering::SeqCst);
+                Ok(m) if m.ty == packet_type::ATTENTION => {
                     let no_cancel = AtomicBool::new(false);
                     match TokenWriter::new(&mut self.out, &no_cancel).finish_cancelled() {
                         Ok(()) => Flow::Continue,
                         Err(_) => Flow::Close,
                     }
                 }
-                Incoming::Request(msg) => self.request(msg),
-                Incoming::Failed(ReadError::Malformed(d)) => {
+                Ok(m) => {
+                    self.watch.arm(input.buffer());
+                    self.request(m)
+                }
+                Err(ReadError::Malformed(d)) => {
                     let _ = error_response(&mut self.out, &malformed(&d));
                     Flow::Close
                 }
-                Incoming::Failed(_) => Flow::Close,
+                Err(_) => Flow::Close,
             };
             if let Flow::Close = flow {
                 return;
@@ -287,7 +306,7 @@ impl Connection<'_> {
             };
             return self.respond_error(&message(number, class, text));
         }
-        let mut w = TokenWriter::new(&mut self.out, &self.cancel);
+        let mut w = TokenWriter::new(&mut self.out, &self.watch);
         let session = &mut self.session;
         let outcome = match msg.ty {
             packet_type::SQL_BATCH => {
@@ -305,8 +324,8 @@ impl Connection<'_> {
         match outcome {
             Ok(Ok(())) => to_flow(w.finish()),
             Ok(Err(Abort::Cancelled)) => {
+                // The attention itself is still to be read; it needs no second answer.
                 self.acknowledged_early += 1;
-                self.cancel.store(false, Ordering::SeqCst);
                 to_flow(w.finish_cancelled())
             }
             Ok(Err(Abort::Io(_))) => match w.take_encode_failure() {

@@ -156,9 +156,20 @@ pub fn done(buf: &mut Vec<u8>, kind: DoneKind, status: u16, cur_cmd: u16, count:
 ///
 /// The last DONE written is held back until another token follows (then it
 /// gets the MORE bit) or the response ends (then it goes out without it).
+/// Whether the client has asked to cancel the running request.
+pub trait CancelCheck {
+    fn requested(&self) -> bool;
+}
+
+impl CancelCheck for AtomicBool {
+    fn requested(&self) -> bool {
+        self.load(Ordering::SeqCst)
+    }
+}
+
 pub struct TokenWriter<'a, W: Write> {
     out: &'a mut PacketWriter<W>,
-    cancel: &'a AtomicBool,
+    cancel: &'a dyn CancelCheck,
     columns: Vec<Column>,
     pending_done: Option<Vec<u8>>,
     scratch: Vec<u8>,
@@ -166,8 +177,8 @@ pub struct TokenWriter<'a, W: Write> {
 }
 
 impl<'a, W: Write> TokenWriter<'a, W> {
-    /// A writer for one response; `cancel` is the connection's attention flag.
-    pub fn new(out: &'a mut PacketWriter<W>, cancel: &'a AtomicBool) -> Self {
+    /// A writer for one response; `cancel` says when an attention arrived.
+    pub fn new(out: &'a mut PacketWriter<W>, cancel: &'a dyn CancelCheck) -> Self {
         TokenWriter {
             out,
             cancel,
@@ -185,7 +196,7 @@ impl<'a, W: Write> TokenWriter<'a, W> {
 
     /// Writes the token in `scratch`, after the held-back DONE (with MORE).
     fn emit(&mut self) -> Result<(), Abort> {
-        if self.cancel.load(Ordering::SeqCst) {
+        if self.cancel.requested() {
             self.scratch.clear();
             return Err(Abort::Cancelled);
         }
@@ -287,7 +298,7 @@ impl<W: Write> Reply for TokenWriter<'_, W> {
     }
 
     fn done(&mut self, d: Done) -> Result<(), Abort> {
-        if self.cancel.load(Ordering::SeqCst) {
+        if self.cancel.requested() {
             return Err(Abort::Cancelled);
         }
         self.flush_pending(true)?;
