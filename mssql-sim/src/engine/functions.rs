@@ -34,17 +34,16 @@ pub fn decode_error(message: &str) -> Option<ServerMessage> {
 pub fn compare_ci(a: &str, b: &str) -> Ordering {
     let a = a.trim_end_matches(' ');
     let b = b.trim_end_matches(' ');
-    let mut x = a.chars().flat_map(char::to_lowercase);
-    let mut y = b.chars().flat_map(char::to_lowercase);
-    loop {
-        match (x.next(), y.next()) {
-            (None, None) => return Ordering::Equal,
-            (None, Some(_)) => return Ordering::Less,
-            (Some(_), None) => return Ordering::Greater,
-            (Some(p), Some(q)) if p != q => return p.cmp(&q),
-            _ => {}
-        }
+    // Index searches compare names all the time; most are ASCII.
+    if a.is_ascii() && b.is_ascii() {
+        return a
+            .bytes()
+            .map(|c| c.to_ascii_lowercase())
+            .cmp(b.bytes().map(|c| c.to_ascii_lowercase()));
     }
+    a.chars()
+        .flat_map(char::to_lowercase)
+        .cmp(b.chars().flat_map(char::to_lowercase))
 }
 
 /// One element of a LIKE pattern.

@@ -145,7 +145,28 @@ pub fn from_lite(v: ValueRef<'_>, ty: &SqlType) -> Value {
     }
 }
 
+/// Reads the stored form (`format_datetime`) without chrono's general parser.
+fn parse_stored(s: &str) -> Option<NaiveDateTime> {
+    let b = s.as_bytes();
+    if b.len() != 27
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || b[10] != b' '
+        || b[13] != b':'
+        || b[16] != b':'
+        || b[19] != b'.'
+    {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| s.get(r)?.parse::<u32>().ok();
+    let date = NaiveDate::from_ymd_opt(num(0..4)? as i32, num(5..7)?, num(8..10)?)?;
+    date.and_hms_nano_opt(num(11..13)?, num(14..16)?, num(17..19)?, num(20..27)? * 100)
+}
+
 pub fn parse_datetime(s: &str) -> Option<NaiveDateTime> {
+    if let Some(d) = parse_stored(s) {
+        return Some(d);
+    }
     let s = s.trim();
     for f in [
         "%Y-%m-%d %H:%M:%S%.f",
@@ -388,5 +409,27 @@ pub fn literal_type(v: &Value) -> SqlType {
         Value::DateTime(_) => SqlType::DateTime2(7),
         Value::Date(_) => SqlType::Date,
         Value::Guid(_) => SqlType::UniqueIdentifier,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_datetimes_read_back_exactly() {
+        let d = NaiveDate::from_ymd_opt(2026, 12, 3)
+            .unwrap()
+            .and_hms_nano_opt(9, 8, 7, 123_456_700)
+            .unwrap();
+        assert_eq!(format_datetime(&d), "2026-12-03 09:08:07.1234567");
+        assert_eq!(parse_datetime(&format_datetime(&d)), Some(d));
+        assert_eq!(
+            parse_datetime("2026-12-03"),
+            NaiveDate::from_ymd_opt(2026, 12, 3)
+                .unwrap()
+                .and_hms_opt(0, 0, 0)
+        );
+        assert_eq!(parse_datetime("2026-13-03 00:00:00.0000000"), None);
     }
 }

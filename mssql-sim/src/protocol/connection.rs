@@ -53,7 +53,8 @@ struct AttentionWatch {
 impl AttentionWatch {
     /// Starts watching for one request; `buffered` is what the reader already holds.
     fn arm(&self, buffered: &[u8]) {
-        self.seen.set(buffered.first() == Some(&packet_type::ATTENTION));
+        self.seen
+            .set(buffered.first() == Some(&packet_type::ATTENTION));
         self.next_poll.set(Instant::now() + ATTENTION_POLL);
     }
 }
