@@ -108,11 +108,12 @@ fn point_lookup(c: &mut Criterion) {
         let mut total = Duration::ZERO;
         for _ in 0..iters {
             let start = Instant::now();
+            let mut client = raw.borrow_mut();
             rt.block_on(async {
-                let mut raw = raw.borrow_mut();
-                let rows = raw.query(BY_NAME, &[&"alice", &false]).await.unwrap();
+                let rows = client.query(BY_NAME, &[&"alice", &false]).await.unwrap();
                 assert_eq!(rows.into_first_result().await.unwrap().len(), 1);
             });
+            drop(client);
             let raw_time = start.elapsed();
             let start = Instant::now();
             rt.block_on(async {
