@@ -76,6 +76,33 @@ const BY_NAME: &str = "SELECT ul.UserLogonID, ul.UserID, ul.LoginName, ul.UserPa
     ul.NumInvalidOobAttempts FROM dbo.UserLogon ul INNER JOIN dbo.[User] u ON u.UserID = ul.UserID \
     WHERE ul.LoginName = @P1 AND (@P2 = 1 OR u.DeletedDate IS NULL) ORDER BY ul.UserLogonID;";
 
+/// Which side of a pair a benchmark reports.
+#[derive(Clone, Copy, PartialEq)]
+enum Side {
+    First,
+    Second,
+}
+use Side::{First, Second};
+
+/// Runs `first` and `second` alternately `iters` times and returns the time
+/// of one side: both benchmarks of a pair then see the same conditions (this
+/// VM's timing drifts between runs by more than the differences measured).
+fn paired(iters: u64, first: &dyn Fn(), second: &dyn Fn(), report: Side) -> Duration {
+    let mut total = Duration::ZERO;
+    for _ in 0..iters {
+        let start = Instant::now();
+        first();
+        let middle = Instant::now();
+        second();
+        total += if report == First {
+            middle - start
+        } else {
+            middle.elapsed()
+        };
+    }
+    total
+}
+
 fn point_lookup(c: &mut Criterion) {
     // One caller on a current-thread runtime: what the call costs, without
     // tokio's cross-thread wake-ups (which hit both sides alike).
@@ -100,53 +127,35 @@ fn point_lookup(c: &mut Criterion) {
         ))
         .unwrap();
 
-    // Paired: every iteration makes one raw call and one logondb call, and
-    // each benchmark reports its own side, so both see the same conditions
-    // (this VM's timing drifts more between runs than the overhead is large).
     let raw = std::cell::RefCell::new(raw);
-    let paired = |iters: u64, report_logondb: bool| {
-        let mut total = Duration::ZERO;
-        for _ in 0..iters {
-            let start = Instant::now();
-            let mut client = raw.borrow_mut();
-            rt.block_on(async {
-                let rows = client.query(BY_NAME, &[&"alice", &false]).await.unwrap();
-                assert_eq!(rows.into_first_result().await.unwrap().len(), 1);
-            });
-            drop(client);
-            let raw_time = start.elapsed();
-            let start = Instant::now();
-            rt.block_on(async {
-                assert_eq!(
-                    trusting
-                        .get_login_by_name("alice", false)
-                        .await
-                        .unwrap()
-                        .len(),
-                    1
-                )
-            });
-            total += if report_logondb {
-                start.elapsed()
-            } else {
-                raw_time
-            };
-        }
-        total
+    let raw_lookup = || {
+        let mut client = raw.borrow_mut();
+        rt.block_on(async {
+            let rows = client.query(BY_NAME, &[&"alice", &false]).await.unwrap();
+            assert_eq!(rows.into_first_result().await.unwrap().len(), 1);
+        });
     };
+    let lookup = |db: &LogonDb| {
+        rt.block_on(async {
+            assert_eq!(db.get_login_by_name("alice", false).await.unwrap().len(), 1)
+        })
+    };
+
     let mut g = c.benchmark_group("point_lookup");
-    g.bench_function("raw_tiberius", |b| b.iter_custom(|n| paired(n, false)));
+    g.bench_function("raw_tiberius", |b| {
+        b.iter_custom(|n| paired(n, &raw_lookup, &|| lookup(&trusting), First))
+    });
     g.bench_function("logondb_get_login_by_name", |b| {
-        b.iter_custom(|n| paired(n, true))
+        b.iter_custom(|n| paired(n, &raw_lookup, &|| lookup(&trusting), Second))
     });
     g.finish();
 
     let mut g = c.benchmark_group("pool_checkout");
     g.bench_function("trusting_no_round_trip", |b| {
-        b.iter(|| rt.block_on(async { trusting.get_login_by_name("alice", false).await.unwrap() }))
+        b.iter_custom(|n| paired(n, &|| lookup(&trusting), &|| lookup(&checked), First))
     });
     g.bench_function("checked_select_1", |b| {
-        b.iter(|| rt.block_on(async { checked.get_login_by_name("alice", false).await.unwrap() }))
+        b.iter_custom(|n| paired(n, &|| lookup(&trusting), &|| lookup(&checked), Second))
     });
     g.finish();
 
