@@ -56,8 +56,11 @@ impl Config {
     /// (`jdbc:sqlserver://host:port;user=..`) connection string; the form is detected by the
     /// `jdbc:` prefix.
     ///
-    /// This build has no TLS: `encrypt=true` (or `yes`, `strict`) is refused rather than
-    /// silently downgraded; use `encrypt=DANGER_PLAINTEXT` (or `false`) on trusted networks.
+    /// With the `tls` feature (default), `encrypt=true` (add `TrustServerCertificate=true` for
+    /// a self-signed server certificate) encrypts the connection, `encrypt=false` or no
+    /// `encrypt` encrypts the login only, and `encrypt=DANGER_PLAINTEXT` nothing (mssql-sim
+    /// speaks no TLS). Without the feature, `encrypt=true` is refused rather than silently
+    /// downgraded.
     pub fn parse(s: &str) -> Result<Self> {
         let bad = |e: &dyn fmt::Display| Error::Config(format!("connection string: {e}"));
         let s = s.trim();
@@ -82,6 +85,7 @@ impl Config {
         if !keys.contains_key("server") && !keys.contains_key("data source") {
             return Err(Error::Config("connection string: no server given".into()));
         }
+        #[cfg(not(feature = "tls"))]
         if let Some(encrypt) = keys.get("encrypt") {
             let e = encrypt.to_ascii_lowercase();
             if !matches!(e.as_str(), "false" | "no" | "danger_plaintext") {
@@ -213,15 +217,36 @@ mod tests {
         for bad in [
             "",
             "user=app;password=x",
-            "server=tcp:h,1;encrypt=true",
-            "server=tcp:h,1;encrypt=strict",
-            "jdbc:sqlserver://h:1;encrypt=true",
             "server=tcp:h,notaport",
+            "server=tcp:h,1;encrypt=maybe",
         ] {
             assert!(
                 matches!(Config::parse(bad), Err(Error::Config(_))),
                 "{bad:?}"
             );
+        }
+    }
+
+    #[cfg(not(feature = "tls"))]
+    #[test]
+    fn encryption_is_refused_without_tls() {
+        for s in [
+            "server=tcp:h,1;encrypt=true",
+            "server=tcp:h,1;encrypt=strict",
+            "jdbc:sqlserver://h:1;encrypt=true",
+        ] {
+            assert!(matches!(Config::parse(s), Err(Error::Config(_))), "{s:?}");
+        }
+    }
+
+    #[cfg(feature = "tls")]
+    #[test]
+    fn encryption_is_accepted_with_tls() {
+        for s in [
+            "server=tcp:h,1;encrypt=true;TrustServerCertificate=true",
+            "jdbc:sqlserver://h:1;encrypt=true;trustServerCertificate=true",
+        ] {
+            assert!(Config::parse(s).is_ok(), "{s:?}");
         }
     }
 
