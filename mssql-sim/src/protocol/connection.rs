@@ -36,6 +36,9 @@ const LOGIN_FAILED: i32 = 18456;
 const NOT_SUPPORTED: i32 = 40517;
 /// Deadlock victim: SQL Server sends it with class 13.
 const DEADLOCK_VICTIM: i32 = 1205;
+/// A TLS record: alert, TLS 1.2, length 2, fatal, handshake_failure.
+const TLS_HANDSHAKE_FAILURE: [u8; 7] = [0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x28];
+
 /// How often a running request looks for an attention on the socket.
 const ATTENTION_POLL: Duration = Duration::from_millis(1);
 
@@ -191,6 +194,13 @@ fn handshake<W: Write>(
             Err(ReadError::Malformed(d)) => return fail(out, malformed(&d)),
             Err(_) => return None,
         };
+        if wants_encryption && msg.ty == packet_type::PRELOGIN {
+            // A client that insists on encryption starts TLS here, inside
+            // PRELOGIN packets. Answer in its terms, a fatal handshake_failure
+            // alert, so it reports a TLS error instead of misreading tokens.
+            let _ = out.send_message(packet_type::PRELOGIN, &TLS_HANDSHAKE_FAILURE);
+            return None;
+        }
     }
     if msg.ty != packet_type::LOGIN7 {
         return fail(

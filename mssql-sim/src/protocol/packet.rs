@@ -175,6 +175,21 @@ impl<W: Write> PacketWriter<W> {
         Ok(())
     }
 
+    /// Sends `body` at once as a whole one-packet message of type `ty`
+    /// (outside the token stream: the TLS alert of the handshake).
+    pub fn send_message(&mut self, ty: u8, body: &[u8]) -> io::Result<()> {
+        self.check()?;
+        let len = u16::try_from(body.len() + HEADER_LEN)
+            .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "packet too large"))?;
+        let mut packet = vec![ty, STATUS_EOM];
+        packet.extend_from_slice(&len.to_be_bytes());
+        packet.extend_from_slice(&self.spid.to_be_bytes());
+        packet.extend_from_slice(&[1, 0]);
+        packet.extend_from_slice(body);
+        self.out.write_all(&packet)?;
+        self.out.flush()
+    }
+
     /// Sends what is buffered as the last packet of the message.
     pub fn finish(&mut self) -> io::Result<()> {
         self.check()?;
