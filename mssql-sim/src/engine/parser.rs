@@ -930,19 +930,7 @@ impl Parser<'_> {
         self.pos += 1;
         if let Some(Tok::Var(_)) = self.peek() {
             let name = self.var()?;
-            let op = if self.eat_sym("=") {
-                None
-            } else if self.eat_sym("+=") {
-                Some(BinOp::Add)
-            } else if self.eat_sym("-=") {
-                Some(BinOp::Sub)
-            } else if self.eat_sym("*=") {
-                Some(BinOp::Mul)
-            } else if self.eat_sym("/=") {
-                Some(BinOp::Div)
-            } else {
-                return Err(self.unexpected());
-            };
+            let op = self.assignment()?;
             let value = self.expr()?;
             return Ok(StmtKind::SetVar { name, op, value });
         }
@@ -1000,6 +988,22 @@ impl Parser<'_> {
             "IDENTITY_INSERT" => Err(unsupported("SET IDENTITY_INSERT", line)),
             other => Err(unsupported(&format!("SET {other}"), line)),
         }
+    }
+
+    /// `=` or a compound assignment (`+=` ...), as SET and UPDATE ... SET take them.
+    fn assignment(&mut self) -> PResult<Option<BinOp>> {
+        if self.eat_sym("=") {
+            return Ok(None);
+        }
+        [
+            ("+=", BinOp::Add),
+            ("-=", BinOp::Sub),
+            ("*=", BinOp::Mul),
+            ("/=", BinOp::Div),
+        ]
+        .into_iter()
+        .find_map(|(s, op)| self.eat_sym(s).then_some(Some(op)))
+        .ok_or_else(|| self.unexpected())
     }
 
     fn exec(&mut self) -> PResult<StmtKind> {
@@ -1135,15 +1139,7 @@ impl Parser<'_> {
             if self.eat_sym(".") {
                 col = self.ident()?;
             }
-            let op = if self.eat_sym("=") {
-                None
-            } else if self.eat_sym("+=") {
-                Some(BinOp::Add)
-            } else if self.eat_sym("-=") {
-                Some(BinOp::Sub)
-            } else {
-                return Err(self.unexpected());
-            };
+            let op = self.assignment()?;
             let value = self.expr()?;
             let value = match op {
                 None => value,

@@ -273,19 +273,7 @@ impl<'a> Translator<'a> {
                     let (is, it) = self.expr(item, scope)?;
                     items.push(self.coerce_to(is, &it, &t));
                 }
-                let lhs = if is_string(&t) {
-                    format!("{s} COLLATE {COLLATION}")
-                } else {
-                    s
-                };
-                Ok((
-                    format!(
-                        "({lhs} {}IN ({}))",
-                        if *negated { "NOT " } else { "" },
-                        items.join(", ")
-                    ),
-                    SqlType::Bit,
-                ))
+                Ok((in_sql(s, &t, &items.join(", "), *negated), SqlType::Bit))
             }
             Expr::InQuery {
                 expr,
@@ -294,25 +282,8 @@ impl<'a> Translator<'a> {
             } => {
                 let (s, t) = self.expr(expr, scope)?;
                 let sub = self.query(query, Some(scope))?;
-                if sub.columns.len() != 1 {
-                    return Err(self.err(ServerMessage::error(
-                        116,
-                        "Only one expression can be specified in the select list when the subquery is not introduced with EXISTS.",
-                    )));
-                }
-                let lhs = if is_string(&t) {
-                    format!("{s} COLLATE {COLLATION}")
-                } else {
-                    s
-                };
-                Ok((
-                    format!(
-                        "({lhs} {}IN ({}))",
-                        if *negated { "NOT " } else { "" },
-                        sub.sql
-                    ),
-                    SqlType::Bit,
-                ))
+                self.one_column(&sub)?;
+                Ok((in_sql(s, &t, &sub.sql, *negated), SqlType::Bit))
             }
             Expr::Exists(q) => {
                 let sub = self.query(q, Some(scope))?;
@@ -320,12 +291,7 @@ impl<'a> Translator<'a> {
             }
             Expr::Subquery(q) => {
                 let sub = self.query(q, Some(scope))?;
-                if sub.columns.len() != 1 {
-                    return Err(self.err(ServerMessage::error(
-                        116,
-                        "Only one expression can be specified in the select list when the subquery is not introduced with EXISTS.",
-                    )));
-                }
+                self.one_column(&sub)?;
                 // More than one row is error 512 in SQL Server; SQLite would take the first.
                 let ty = sub.columns[0].ty.clone();
                 let name = output_name(&sub.columns[0].name, 0);
@@ -379,6 +345,17 @@ impl<'a> Translator<'a> {
             Expr::DatePart { name, part, args } => self.date_function(name, part, args, scope),
             Expr::Func { name, args, star } => self.function(name, args, *star, scope),
         }
+    }
+
+    /// A subquery used as a value or with IN has exactly one column (else 116).
+    fn one_column(&self, sub: &Translated) -> TResult<()> {
+        if sub.columns.len() == 1 {
+            return Ok(());
+        }
+        Err(self.err(ServerMessage::error(
+            116,
+            "Only one expression can be specified in the select list when the subquery is not introduced with EXISTS.",
+        )))
     }
 
     /// The type both branches of CASE / COALESCE fit in.
@@ -1518,6 +1495,15 @@ fn refuse_nullable_unique(info: &TableInfo, cols: &[String], line: i32) -> TResu
         )),
         None => Ok(()),
     }
+}
+
+/// `lhs [NOT] IN (items)`, comparing strings case-insensitively.
+fn in_sql(lhs: String, ty: &SqlType, items: &str, negated: bool) -> String {
+    format!(
+        "({} {}IN ({items}))",
+        collated(lhs, ty),
+        if negated { "NOT " } else { "" }
+    )
 }
 
 /// A string expression sorted, grouped and compared the way SQL Server's
