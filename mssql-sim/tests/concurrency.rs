@@ -3,30 +3,13 @@
 
 use std::time::Duration;
 
-use mssql_sim::Sim;
-use tiberius::{Client, Config};
-use tokio::net::TcpStream;
-use tokio_util::compat::{Compat, TokioAsyncWriteCompatExt};
+mod sim_common;
 
-type Conn = Client<Compat<TcpStream>>;
+use mssql_sim::Sim;
+use sim_common::{connect, run, Conn};
 
 const SCHEMA: &str =
     "CREATE TABLE dbo.W (ID int IDENTITY(1,1) NOT NULL PRIMARY KEY, Who nvarchar(20) NOT NULL);";
-
-async fn connect(sim: &Sim) -> Conn {
-    let config = Config::from_ado_string(&sim.ado_connection_string()).unwrap();
-    let tcp = TcpStream::connect(sim.addr()).await.unwrap();
-    Client::connect(config, tcp.compat_write()).await.unwrap()
-}
-
-async fn run(c: &mut Conn, sql: &str) {
-    c.simple_query(sql)
-        .await
-        .unwrap()
-        .into_results()
-        .await
-        .unwrap();
-}
 
 async fn count(c: &mut Conn) -> i32 {
     let row = c

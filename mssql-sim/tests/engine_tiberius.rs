@@ -1,29 +1,8 @@
 //! The engine through a real client: tiberius 0.12 against the project's schema.
 
-use mssql_sim::Sim;
-use tiberius::{Client, Config};
-use tokio::net::TcpStream;
-use tokio_util::compat::{Compat, TokioAsyncWriteCompatExt};
+mod sim_common;
 
-fn root() -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-fn seeded() -> Sim {
-    Sim::builder()
-        .script_dir(root().join("migrations"))
-        .script_dir(root().join("sql"))
-        .start()
-        .expect("scripts apply")
-}
-
-async fn connect(sim: &Sim) -> Client<Compat<TcpStream>> {
-    let config = Config::from_ado_string(&sim.ado_connection_string()).expect("ado string");
-    let tcp = TcpStream::connect(sim.addr()).await.expect("tcp");
-    Client::connect(config, tcp.compat_write())
-        .await
-        .expect("login")
-}
+use sim_common::{connect, seeded};
 
 #[tokio::test]
 async fn select_is_case_insensitive_and_typed() {

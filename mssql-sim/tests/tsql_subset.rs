@@ -1,18 +1,10 @@
 //! One test per T-SQL behaviour, each checked against what SQL Server
 //! documents for it, through tiberius.
 
+mod sim_common;
+
 use mssql_sim::Sim;
-use tiberius::{Client, Config, Row};
-use tokio::net::TcpStream;
-use tokio_util::compat::{Compat, TokioAsyncWriteCompatExt};
-
-type Conn = Client<Compat<TcpStream>>;
-
-async fn connect(sim: &Sim) -> Conn {
-    let config = Config::from_ado_string(&sim.ado_connection_string()).unwrap();
-    let tcp = TcpStream::connect(sim.addr()).await.unwrap();
-    Client::connect(config, tcp.compat_write()).await.unwrap()
-}
+use sim_common::{connect, error_number, row, Conn};
 
 const SCHEMA: &str = "
 CREATE TABLE dbo.T (ID int IDENTITY(1,1) NOT NULL PRIMARY KEY, Name nvarchar(10) NOT NULL, N int NULL CHECK (N >= 0), At datetime2(3) NULL);
@@ -25,27 +17,6 @@ async fn sim() -> (Sim, Conn) {
     let sim = Sim::builder().script("schema.sql", SCHEMA).start().unwrap();
     let c = connect(&sim).await;
     (sim, c)
-}
-
-async fn row(c: &mut Conn, sql: &str) -> Row {
-    c.simple_query(sql)
-        .await
-        .unwrap()
-        .into_row()
-        .await
-        .unwrap()
-        .expect("a row")
-}
-
-async fn error_number(c: &mut Conn, sql: &str) -> u32 {
-    let r = match c.simple_query(sql).await {
-        Ok(s) => s.into_results().await.map(|_| ()),
-        Err(e) => Err(e),
-    };
-    match r {
-        Err(tiberius::error::Error::Server(e)) => e.code(),
-        other => panic!("expected a server error from {sql}, got {other:?}"),
-    }
 }
 
 #[tokio::test]
