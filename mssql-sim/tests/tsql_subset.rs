@@ -561,3 +561,28 @@ async fn functions_answer_what_sql_server_documents() {
     assert_eq!(r.get::<&str, _>("date_"), Some("2026-02-03"));
     assert_eq!(r.get::<i32, _>("len0"), Some(0));
 }
+
+#[tokio::test]
+async fn integer_overflow_is_8115_not_a_wider_number() {
+    let (_s, mut c) = sim().await;
+    assert_eq!(error_number(&mut c, "SELECT 2147483647 + 1").await, 8115);
+    assert_eq!(
+        error_number(&mut c, "DECLARE @i int = 65536; SELECT @i * @i").await,
+        8115
+    );
+    assert_eq!(
+        error_number(
+            &mut c,
+            "DECLARE @b bigint = 9223372036854775807; SELECT @b + 1"
+        )
+        .await,
+        8115
+    );
+    let r = row(
+        &mut c,
+        "DECLARE @b bigint = 2147483647; SELECT @b + 1 AS b, -2147483647 - 1 AS m",
+    )
+    .await;
+    assert_eq!(r.get::<i64, _>("b"), Some(2_147_483_648));
+    assert_eq!(r.get::<i32, _>("m"), Some(i32::MIN));
+}

@@ -368,7 +368,10 @@ pub fn register(conn: &Connection) -> rusqlite::Result<()> {
             (ValueRef::Integer(_), ValueRef::Integer(0)) => {
                 return Err(tsql_error(8134, "Divide by zero error encountered."))
             }
-            (ValueRef::Integer(x), ValueRef::Integer(y)) => Lite::Integer(x.wrapping_div(y)),
+            (ValueRef::Integer(x), ValueRef::Integer(y)) => match x.checked_div(y) {
+                Some(q) => Lite::Integer(q),
+                None => Lite::Real(x as f64 / y as f64),
+            },
             (x, y) => {
                 let (x, y) = (as_f64(x), as_f64(y));
                 if y == 0.0 {
@@ -377,6 +380,21 @@ pub fn register(conn: &Connection) -> rusqlite::Result<()> {
                 Lite::Real(x / y)
             }
         })
+    })?;
+    // SQLite turns an i64 overflow into a float; an int result must fit 32 bits.
+    conn.create_scalar_function("tsql_checked", 2, det, |ctx| {
+        let ty = text_arg(ctx, 1)?.unwrap_or_default();
+        let overflow = || {
+            tsql_error(
+                8115,
+                &format!("Arithmetic overflow error converting expression to data type {ty}."),
+            )
+        };
+        match ctx.get_raw(0) {
+            ValueRef::Null => Ok(None),
+            ValueRef::Integer(i) if ty == "bigint" || i32::try_from(i).is_ok() => Ok(Some(i)),
+            _ => Err(overflow()),
+        }
     })?;
     conn.create_scalar_function("tsql_mod", 2, det, |ctx| {
         let (a, b): (Option<i64>, Option<i64>) = (ctx.get(0)?, ctx.get(1)?);

@@ -481,6 +481,12 @@ impl<'a> Translator<'a> {
                     BinOp::Div => format!("tsql_div({ls}, {rs})"),
                     _ => format!("tsql_mod({ls}, {rs})"),
                 };
+                // int and bigint arithmetic that overflows is error 8115, not a wider number.
+                let sql = if matches!(ty, SqlType::Int | SqlType::BigInt) && op != BinOp::Mod {
+                    format!("tsql_checked({sql}, '{}')", type_name(&ty))
+                } else {
+                    sql
+                };
                 (sql, ty)
             }
         })
