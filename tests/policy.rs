@@ -101,3 +101,24 @@ async fn generated_passwords_pass_their_policy() {
         })
     ));
 }
+
+#[tokio::test]
+async fn an_unknown_group_or_zone_is_not_found_not_the_default() {
+    let t = setup().await;
+    let missing_group = t.db.generate_password(Some(999)).await;
+    assert!(
+        matches!(missing_group, Err(Error::NotFound { .. })),
+        "{missing_group:?}"
+    );
+    let missing_zone = t.db.password_policy(zone(None, Some(999))).await;
+    assert!(
+        matches!(missing_zone, Err(Error::NotFound { .. })),
+        "{missing_zone:?}"
+    );
+    let pw = Password::new(common::DEMO_PASSWORD);
+    let validated = t.db.validate_password(&pw, zone(Some(999), None)).await;
+    assert!(
+        matches!(validated, Err(Error::NotFound { .. })),
+        "{validated:?}"
+    );
+}

@@ -52,9 +52,15 @@ impl LogonDb {
         zone: ZoneData,
         ui_source: i32,
     ) -> Result<PasswordPolicy> {
+        // The two flags say whether the group and zone asked for exist: an unknown one
+        // is NotFound, not a silent fall-back to the UI source's default.
         const SQL: &str = concat!(
             "SELECT TOP (1) ",
             policy_columns!(),
+            ", CASE WHEN @P1 IS NULL OR EXISTS (SELECT 1 FROM dbo.[Group] kg WHERE kg.GroupID = @P1) ",
+            "THEN 1 ELSE 0 END AS GroupKnown, ",
+            "CASE WHEN @P2 IS NULL OR EXISTS (SELECT 1 FROM dbo.Zone kz WHERE kz.ZoneID = @P2) ",
+            "THEN 1 ELSE 0 END AS ZoneKnown",
             " FROM dbo.PasswordPolicy p ",
             "WHERE p.GroupID = @P1 OR p.ZoneID = @P2 ",
             "OR p.ZoneID IN (SELECT g.ZoneID FROM dbo.[Group] g WHERE g.GroupID = @P1) ",
@@ -69,6 +75,20 @@ impl LogonDb {
             .into_iter()
             .next()
             .and_then(|rows| rows.into_iter().next());
+        if let Some(row) = &row {
+            let known =
+                |i: usize| crate::model::req::<i32>(row, POLICY_COLUMNS + i).map(|k| k == 1);
+            if !known(0)? {
+                return Err(Error::NotFound {
+                    what: format!("group {}", zone.group_id.unwrap_or_default()),
+                });
+            }
+            if !known(1)? {
+                return Err(Error::NotFound {
+                    what: format!("zone {}", zone.zone_id.unwrap_or_default()),
+                });
+            }
+        }
         row.map(|row| PasswordPolicy::from_row(&row, 0))
             .transpose()?
             .flatten()
