@@ -5,7 +5,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 
 /// A SQL Server column or parameter type. Lengths are in characters for the
 /// character types and in bytes for `varbinary`; `None` means `(MAX)`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum SqlType {
     Bit,
     TinyInt,

@@ -28,12 +28,20 @@ struct Plan {
     params: Vec<ParamRef>,
 }
 
-/// A plan is reusable for the same node with the same variable types.
+/// A plan is reusable for the same node with the same variable types; `vars`
+/// hashes those types, and the entry keeps them to check a hit exactly.
 #[derive(PartialEq, Eq, Hash)]
 struct PlanKey {
     node: usize,
     kind: u8,
-    vars: String,
+    vars: u64,
+}
+
+/// A cached plan, the variable types it was made for, and what keeps its node alive.
+struct PlanEntry {
+    plan: Arc<Plan>,
+    vars: Vec<(String, SqlType)>,
+    _owner: Owner,
 }
 
 /// Enough for every statement a test suite sends; past it the caches start over.
@@ -45,7 +53,9 @@ pub struct Store {
     pub catalog: Catalog,
     /// Parsed batches by their text: clients send the same statements again and again.
     parsed: HashMap<String, Arc<Vec<Stmt>>>,
-    plans: HashMap<PlanKey, (Arc<Plan>, Owner)>,
+    /// sp_executesql parameter declarations by their text.
+    declared: HashMap<String, Arc<Vec<ProcParam>>>,
+    plans: HashMap<PlanKey, PlanEntry>,
 }
 
 impl Store {
@@ -54,6 +64,7 @@ impl Store {
             conn,
             catalog,
             parsed: HashMap::new(),
+            declared: HashMap::new(),
             plans: HashMap::new(),
         }
     }
@@ -70,10 +81,23 @@ impl Store {
         Ok(stmts)
     }
 
-    /// Drops every plan (the schema changed) and the parsed batches they point into.
+    fn declarations(&mut self, decl: &str) -> Result<Arc<Vec<ProcParam>>, ServerMessage> {
+        if let Some(params) = self.declared.get(decl) {
+            return Ok(params.clone());
+        }
+        let params = Arc::new(parse_param_decls(decl)?);
+        if self.declared.len() >= CACHE_LIMIT {
+            self.forget_plans();
+        }
+        self.declared.insert(decl.to_string(), params.clone());
+        Ok(params)
+    }
+
+    /// Drops every plan (the schema changed) and the parsed text they point into.
     fn forget_plans(&mut self) {
         self.plans.clear();
         self.parsed.clear();
+        self.declared.clear();
     }
 }
 
@@ -260,7 +284,10 @@ struct EnvView<'a> {
 
 impl Env for EnvView<'_> {
     fn var(&self, name: &str) -> Option<(SqlType, Value)> {
-        self.frame.vars.get(&name.to_ascii_lowercase()).cloned()
+        match self.frame.vars.get(name) {
+            Some(v) => Some(v.clone()),
+            None => self.frame.vars.get(&name.to_ascii_lowercase()).cloned(),
+        }
     }
     fn special(&self, name: &str) -> Option<(SqlType, Value)> {
         let int = |v: i64| Some((SqlType::Int, Value::Int(v)));
@@ -433,10 +460,12 @@ impl<'a> Run<'a> {
         let key = self.owner.as_ref().map(|_| PlanKey {
             node,
             kind,
-            vars: self.var_signature(),
+            vars: self.var_hash(),
         });
         if let Some(found) = key.as_ref().and_then(|k| self.store.plans.get(k)) {
-            return Ok(found.0.clone());
+            if self.vars_match(&found.vars) {
+                return Ok(found.plan.clone());
+            }
         }
         let (t, params) = self.translate(line, f)?;
         let plan = Arc::new(Plan { t, params });
@@ -444,20 +473,42 @@ impl<'a> Run<'a> {
             if self.store.plans.len() >= CACHE_LIMIT {
                 self.store.forget_plans();
             }
-            self.store.plans.insert(key, (plan.clone(), owner));
+            let vars = self
+                .frame
+                .vars
+                .iter()
+                .map(|(n, (t, _))| (n.clone(), t.clone()))
+                .collect();
+            self.store.plans.insert(
+                key,
+                PlanEntry {
+                    plan: plan.clone(),
+                    vars,
+                    _owner: owner,
+                },
+            );
         }
         Ok(plan)
     }
 
-    fn var_signature(&self) -> String {
-        let mut vars: Vec<String> = self
-            .frame
+    /// An order-independent hash of the variables' names and types.
+    fn var_hash(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        self.frame
             .vars
             .iter()
-            .map(|(n, (t, _))| format!("{n}:{t:?}"))
-            .collect();
-        vars.sort_unstable();
-        vars.join(",")
+            .fold(self.frame.vars.len() as u64, |acc, (n, (t, _))| {
+                let mut h = std::hash::DefaultHasher::new();
+                (n, t).hash(&mut h);
+                acc ^ h.finish()
+            })
+    }
+
+    fn vars_match(&self, vars: &[(String, SqlType)]) -> bool {
+        vars.len() == self.frame.vars.len()
+            && vars
+                .iter()
+                .all(|(n, t)| self.frame.vars.get(n).is_some_and(|(ft, _)| ft == t))
     }
 
     /// The values a plan's parameters stand for right now.
@@ -1231,10 +1282,11 @@ impl<'a> Run<'a> {
             ));
         };
         let decls = match text(args.get(1)) {
-            Some(d) if !d.trim().is_empty() => {
-                parse_param_decls(&d).map_err(|m| Fail::Error(self.located(m, line), true))?
-            }
-            _ => Vec::new(),
+            Some(d) if !d.trim().is_empty() => self
+                .store
+                .declarations(&d)
+                .map_err(|m| Fail::Error(self.located(m, line), true))?,
+            _ => Arc::new(Vec::new()),
         };
         let body = self.store.parse(&sql).map_err(|m| Fail::Error(m, true))?;
         let rest = args.get(2..).unwrap_or(&[]);

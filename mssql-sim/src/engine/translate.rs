@@ -207,7 +207,7 @@ impl<'a> Translator<'a> {
                         format!("Must declare the scalar variable \"{name}\"."),
                     ))
                 })?;
-                Ok((self.bind(ParamRef::Var(name.clone())), ty))
+                Ok((self.bind(ParamRef::Var(name.to_ascii_lowercase())), ty))
             }
             Expr::Global(g) => {
                 let global = format!("@@{g}");
