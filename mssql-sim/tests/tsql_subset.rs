@@ -4,7 +4,7 @@
 mod sim_common;
 
 use mssql_sim::Sim;
-use sim_common::{connect, error_number, row, Conn};
+use sim_common::{connect, error_number, row, run, Conn};
 
 const SCHEMA: &str = "
 CREATE TABLE dbo.T (ID int IDENTITY(1,1) NOT NULL PRIMARY KEY, Name nvarchar(10) NOT NULL, N int NULL CHECK (N >= 0), At datetime2(3) NULL);
@@ -585,4 +585,30 @@ async fn integer_overflow_is_8115_not_a_wider_number() {
     .await;
     assert_eq!(r.get::<i64, _>("b"), Some(2_147_483_648));
     assert_eq!(r.get::<i32, _>("m"), Some(i32::MIN));
+}
+
+#[tokio::test]
+async fn an_unresolved_name_escapes_its_own_try_but_not_the_callers() {
+    let (_s, mut c) = sim().await;
+    // Same level: SQL Server's recompile error is not caught.
+    assert_eq!(
+        error_number(
+            &mut c,
+            "BEGIN TRY SELECT Nope FROM dbo.T; END TRY BEGIN CATCH SELECT 1 AS caught; END CATCH"
+        )
+        .await,
+        207
+    );
+    // One level down, in a procedure, it is an ordinary error the caller's TRY catches.
+    run(
+        &mut c,
+        "CREATE PROCEDURE dbo.ReadsMissing AS BEGIN SELECT * FROM dbo.Missing; END",
+    )
+    .await;
+    let r = row(
+        &mut c,
+        "DECLARE @n int; BEGIN TRY EXEC dbo.ReadsMissing; END TRY BEGIN CATCH SET @n = ERROR_NUMBER(); END CATCH SELECT @n AS n;",
+    )
+    .await;
+    assert_eq!(r.get::<i32, _>("n"), Some(208));
 }

@@ -157,6 +157,10 @@ pub enum Fail {
     Error(ServerMessage, bool),
     /// A RAISERROR: ends the statement only, XACT_ABORT or not.
     Raised(ServerMessage),
+    /// A name that does not resolve (207, 208 ...): SQL Server's recompile
+    /// error, which a TRY in the same procedure or batch does not catch; one
+    /// level up it is an ordinary batch-aborting error.
+    Unresolved(ServerMessage),
     /// An error already sent that ends the batch.
     Reported,
     Abort(Abort),
@@ -443,8 +447,11 @@ impl<'a> Run<'a> {
         };
         let mut t = Translator::new(&self.store.catalog, &env, line);
         let out = f(&mut t).map_err(|m| {
-            let batch = aborts_batch(m.number);
-            Fail::Error(self.located(m, line), batch)
+            let m = self.located(m, line);
+            match m.number {
+                207 | 208 | 209 | 4104 => Fail::Unresolved(m),
+                n => Fail::Error(m, aborts_batch(n)),
+            }
         })?;
         Ok((out, t.params))
     }
@@ -561,6 +568,14 @@ impl<'a> Run<'a> {
                     }
                     self.report(&m)?;
                 }
+                Err(Fail::Unresolved(m)) if self.try_depth > 0 => return Err(Fail::Unresolved(m)),
+                Err(Fail::Unresolved(m)) => {
+                    self.report(&m)?;
+                    if self.sess.xact_abort && self.sess.trancount > 0 {
+                        self.rollback()?;
+                    }
+                    return Err(Fail::Reported);
+                }
                 Err(Fail::Error(m, batch)) => {
                     if self.try_depth > 0 {
                         return Err(Fail::Error(m, batch));
@@ -583,7 +598,9 @@ impl<'a> Run<'a> {
     pub fn run_top(&mut self, stmts: &[Stmt]) -> Result<(), Abort> {
         match self.run_block(stmts) {
             Ok(_) | Err(Fail::Reported) => Ok(()),
-            Err(Fail::Error(m, _)) | Err(Fail::Raised(m)) => self.report(&m),
+            Err(Fail::Error(m, _)) | Err(Fail::Raised(m)) | Err(Fail::Unresolved(m)) => {
+                self.report(&m)
+            }
             Err(Fail::Abort(a)) => Err(a),
         }?;
         if self.sess.doomed {
@@ -1237,7 +1254,11 @@ impl<'a> Run<'a> {
         let saved = std::mem::replace(&mut self.frame, frame);
         let saved_owner = self.owner.replace(owner);
         self.depth += 1;
-        let r = self.run_block(body);
+        // Past the procedure's own TRYs, an unresolved name is an ordinary error.
+        let r = self.run_block(body).map_err(|f| match f {
+            Fail::Unresolved(m) => Fail::Error(m, true),
+            other => other,
+        });
         self.depth -= 1;
         self.owner = saved_owner;
         let frame = std::mem::replace(&mut self.frame, saved);

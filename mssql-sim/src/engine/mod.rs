@@ -278,7 +278,7 @@ impl SessionHandler for SimSession {
                     run.done_proc(false)
                 }
                 Err(Fail::Abort(a)) => Err(a),
-                Err(Fail::Error(m, _)) | Err(Fail::Raised(m)) => {
+                Err(Fail::Error(m, _)) | Err(Fail::Raised(m)) | Err(Fail::Unresolved(m)) => {
                     run.reply.error(&m)?;
                     run.done_proc(true)
                 }
