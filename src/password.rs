@@ -143,6 +143,11 @@ pub enum Violation {
     },
     /// The password contains a control character.
     ControlCharacter,
+    /// The user changed the password fewer than `MinPasswordAge` days ago.
+    TooSoon {
+        /// The minimum age in days.
+        min_days: i32,
+    },
     /// The password is the current one or one of the last `PasswordHistoryNumber`.
     RecentlyUsed {
         /// How many previous passwords are remembered.
@@ -153,6 +158,12 @@ pub enum Violation {
 impl fmt::Display for Violation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            Violation::TooSoon { min_days } => {
+                write!(
+                    f,
+                    "the password was changed less than {min_days} day(s) ago"
+                )
+            }
             Violation::TooShort { min, actual } => {
                 write!(f, "shorter than {min} characters ({actual})")
             }

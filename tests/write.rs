@@ -268,3 +268,25 @@ async fn users_change_their_own_password_but_not_to_a_recent_one() {
         other => panic!("{other:?}"),
     }
 }
+
+#[tokio::test]
+async fn a_user_waits_min_password_age_days_between_changes_but_staff_need_not() {
+    // One day's minimum age; alice changed hers 30 days ago, bob's is changed right now.
+    let sim = common::start_sim_with_script(Some(
+        "UPDATE dbo.PasswordPolicy SET MinPasswordAge = 1 WHERE UISourceID = 1;
+         UPDATE dbo.UserLogon SET LastChange = SYSUTCDATETIME() WHERE LoginName = N'bob';",
+    ));
+    let t = common::connect_sim(sim, |c| c).await;
+    let fresh = Password::new("Another-Passw0rd7");
+    t.db.change_endusers_password("alice", &fresh)
+        .await
+        .unwrap();
+    match t.db.change_endusers_password("bob", &fresh).await {
+        Err(Error::PolicyViolation(v)) => assert_eq!(v, [Violation::TooSoon { min_days: 1 }]),
+        other => panic!("expected TooSoon, got {other:?}"),
+    }
+    // A reset by staff is not held back by the minimum age.
+    t.db.reset_password("bob", Some(&fresh), true)
+        .await
+        .unwrap();
+}

@@ -182,7 +182,17 @@ impl LogonDb {
         let policy = &ctx.policy;
         let password = match given {
             Some(pw) => {
-                let violations = password::validate(policy, pw);
+                let mut violations = password::validate(policy, pw);
+                // Staff may reset at any time; a user waits MinPasswordAge days between changes.
+                let age = chrono::Utc::now().naive_utc() - ctx.logon.last_change;
+                if matches!(change, PasswordChange::Change)
+                    && policy.min_password_age > 0
+                    && age < chrono::Duration::days(i64::from(policy.min_password_age))
+                {
+                    violations.push(Violation::TooSoon {
+                        min_days: policy.min_password_age,
+                    });
+                }
                 if !violations.is_empty() {
                     return Err(Error::PolicyViolation(violations));
                 }
