@@ -36,8 +36,16 @@ pub enum Storage {
 
 /// Which session owns the database right now (for a request or a transaction).
 struct Owner {
-    current: Mutex<Option<u16>>,
+    state: Mutex<OwnerState>,
     freed: Condvar,
+}
+
+#[derive(Default)]
+struct OwnerState {
+    current: Option<u16>,
+    /// Sessions waiting for the database; without any, a release wakes nobody
+    /// (a notify is a system call even with no one to wake).
+    waiting: usize,
 }
 
 pub struct Database {
@@ -74,7 +82,7 @@ impl Database {
         Ok(Arc::new(Database {
             store: Mutex::new(Store::new(conn, catalog)),
             owner: Owner {
-                current: Mutex::new(None),
+                state: Mutex::new(OwnerState::default()),
                 freed: Condvar::new(),
             },
             next_spid: AtomicU16::new(51),
@@ -86,24 +94,28 @@ impl Database {
     }
 
     fn acquire(&self, spid: u16) -> MutexGuard<'_, Store> {
-        let mut cur = lock(&self.owner.current);
-        while cur.is_some_and(|o| o != spid) {
-            cur = self
+        let mut state = lock(&self.owner.state);
+        while state.current.is_some_and(|o| o != spid) {
+            state.waiting += 1;
+            state = self
                 .owner
                 .freed
-                .wait(cur)
+                .wait(state)
                 .unwrap_or_else(PoisonError::into_inner);
+            state.waiting -= 1;
         }
-        *cur = Some(spid);
-        drop(cur);
+        state.current = Some(spid);
+        drop(state);
         lock(&self.store)
     }
 
     fn release(&self, spid: u16) {
-        let mut cur = lock(&self.owner.current);
-        if *cur == Some(spid) {
-            *cur = None;
-            self.owner.freed.notify_all();
+        let mut state = lock(&self.owner.state);
+        if state.current == Some(spid) {
+            state.current = None;
+            if state.waiting > 0 {
+                self.owner.freed.notify_all();
+            }
         }
     }
 
