@@ -715,7 +715,7 @@ impl<'a> Run<'a> {
             }
             StmtKind::CreateTable(c) => {
                 let ((sql, info), _) = self.translate(line, |t| t.create_table(c))?;
-                self.ddl(&sql, line)?;
+                self.sqlite(&sql, line)?;
                 let store = &mut *self.store;
                 store.catalog.put_table(&store.conn, info).map_err(|e| self.storage_error(e, "CREATE", &c.name, line))?;
                 self.schema_changed();
@@ -728,7 +728,7 @@ impl<'a> Run<'a> {
                 {
                     return Err(statement_error(self.located(ServerMessage::error(1913, format!("The operation failed because an index or statistics with name '{}' already exists on table 'dbo.{}'.", ix.name, ix.table)), line)));
                 }
-                self.ddl(&sql, line)?;
+                self.sqlite(&sql, line)?;
                 let store = &mut *self.store;
                 store.catalog.put_table(&store.conn, info).map_err(|e| self.storage_error(e, "CREATE", &ix.table, line))?;
                 self.schema_changed();
@@ -751,7 +751,7 @@ impl<'a> Run<'a> {
             }
             StmtKind::DropTable { name, if_exists } => match self.store.catalog.table(name) {
                 Some(info) => {
-                    self.ddl(&format!("DROP TABLE {}", super::translate::quote(&info.name)), line)?;
+                    self.sqlite(&format!("DROP TABLE {}", super::translate::quote(&info.name)), line)?;
                     let store = &mut *self.store;
                     store.catalog.drop_table(&store.conn, &info.name).map_err(|e| self.storage_error(e, "DROP", name, line))?;
                     self.schema_changed();
@@ -889,7 +889,7 @@ impl<'a> Run<'a> {
                 let m = self.located(m, line);
                 self.sess.rowcount = 0;
                 if severity <= 10 {
-                    m_info(self, m)?;
+                    self.reply.info(&m)?;
                 } else {
                     return Err(Fail::Raised(m));
                 }
@@ -901,12 +901,12 @@ impl<'a> Run<'a> {
                 };
                 let mut m = ServerMessage::error(0, text);
                 m.class = 0;
-                m_info(self, m)?;
+                self.reply.info(&m)?;
                 self.sess.rowcount = 0;
             }
             StmtKind::BeginTran => {
                 if self.sess.trancount == 0 {
-                    self.ddl("BEGIN", line)?;
+                    self.sqlite("BEGIN", line)?;
                     self.sess.tran_id += 1;
                     let id = ((self.sess.spid as u64) << 32) | self.sess.tran_id;
                     self.reply.transaction(TranChange::Begin(id))?;
@@ -923,7 +923,7 @@ impl<'a> Run<'a> {
                 }
                 self.sess.trancount -= 1;
                 if self.sess.trancount == 0 {
-                    self.ddl("COMMIT", line)?;
+                    self.sqlite("COMMIT", line)?;
                     self.sess.ddl_in_tran = false;
                     let id = self.current_tran();
                     self.reply.transaction(TranChange::Commit(id))?;
@@ -981,7 +981,8 @@ impl<'a> Run<'a> {
         self.run_block(std::slice::from_ref(s))
     }
 
-    fn ddl(&mut self, sql: &str, line: i32) -> R<()> {
+    /// Runs SQLite statements that return nothing (DDL, BEGIN, COMMIT).
+    fn sqlite(&mut self, sql: &str, line: i32) -> R<()> {
         self.store
             .conn
             .execute_batch(sql)
@@ -1327,10 +1328,6 @@ fn uncommittable() -> ServerMessage {
 /// The address of an AST node, the key of its plan.
 fn node<T>(n: &T) -> usize {
     n as *const T as usize
-}
-
-fn m_info(run: &mut Run<'_>, m: ServerMessage) -> Result<(), Abort> {
-    run.reply.info(&m)
 }
 
 /// RAISERROR's printf-style substitution of %s / %d / %i.
