@@ -174,10 +174,6 @@ impl From<Abort> for Fail {
 
 type R<T> = Result<T, Fail>;
 
-fn statement_error(m: ServerMessage) -> Fail {
-    Fail::Error(m, false)
-}
-
 /// Errors SQL Server raises as batch-aborting (name resolution, conversions, THROW).
 fn aborts_batch(number: i32) -> bool {
     matches!(
@@ -425,6 +421,16 @@ impl<'a> Run<'a> {
         })
     }
 
+    /// An error that ends the batch, placed at `line` of the running procedure.
+    fn batch_error(&self, m: ServerMessage, line: i32) -> Fail {
+        Fail::Error(self.located(m, line), true)
+    }
+
+    /// An error that ends only its statement.
+    fn statement_error(&self, m: ServerMessage, line: i32) -> Fail {
+        Fail::Error(self.located(m, line), false)
+    }
+
     fn located(&self, mut m: ServerMessage, line: i32) -> ServerMessage {
         if m.line <= 1 {
             m.line = line;
@@ -666,15 +672,9 @@ impl<'a> Run<'a> {
     fn set_var(&mut self, name: &str, v: Value, line: i32) -> R<()> {
         let key = name.to_ascii_lowercase();
         let Some((ty, _)) = self.frame.vars.get(&key).cloned() else {
-            return Err(Fail::Error(
-                self.located(
-                    ServerMessage::error(
-                        137,
-                        format!("Must declare the scalar variable \"{name}\"."),
-                    ),
-                    line,
-                ),
-                true,
+            return Err(self.batch_error(
+                ServerMessage::error(137, format!("Must declare the scalar variable \"{name}\".")),
+                line,
             ));
         };
         let v = convert(v, &ty, None).map_err(|m| {
@@ -688,10 +688,7 @@ impl<'a> Run<'a> {
     fn declare(&mut self, name: &str, ty: &SqlType, line: i32) -> R<()> {
         let key = name.to_ascii_lowercase();
         if self.frame.vars.contains_key(&key) {
-            return Err(Fail::Error(
-                self.located(ServerMessage::error(134, format!("The variable name '{name}' has already been declared. Variable names must be unique within a query batch or stored procedure.")), line),
-                true,
-            ));
+            return Err(self.batch_error(ServerMessage::error(134, format!("The variable name '{name}' has already been declared. Variable names must be unique within a query batch or stored procedure.")), line));
         }
         self.frame.vars.insert(key, (ty.clone(), Value::Null));
         Ok(())
@@ -726,7 +723,7 @@ impl<'a> Run<'a> {
                     .and_then(|mut st| st.exists([&ix.name]))
                     .unwrap_or(false)
                 {
-                    return Err(statement_error(self.located(ServerMessage::error(1913, format!("The operation failed because an index or statistics with name '{}' already exists on table 'dbo.{}'.", ix.name, ix.table)), line)));
+                    return Err(self.statement_error(ServerMessage::error(1913, format!("The operation failed because an index or statistics with name '{}' already exists on table 'dbo.{}'.", ix.name, ix.table)), line));
                 }
                 self.sqlite(&sql, line)?;
                 let store = &mut *self.store;
@@ -735,7 +732,7 @@ impl<'a> Run<'a> {
             }
             StmtKind::CreateProcedure(p) => {
                 if self.store.catalog.procedure(&p.name).is_some() && !p.or_alter {
-                    return Err(statement_error(self.located(ServerMessage::error(2714, format!("There is already an object named '{}' in the database.", p.name)), line)));
+                    return Err(self.statement_error(ServerMessage::error(2714, format!("There is already an object named '{}' in the database.", p.name)), line));
                 }
                 let store = &mut *self.store;
                 store.catalog.put_procedure(&store.conn, p.clone()).map_err(|e| self.storage_error(e, "CREATE", &p.name, line))?;
@@ -746,7 +743,7 @@ impl<'a> Run<'a> {
                 let existed = store.catalog.drop_procedure(&store.conn, name).map_err(|e| self.storage_error(e, "DROP", name, line))?;
                 self.schema_changed();
                 if !existed && !if_exists {
-                    return Err(statement_error(self.located(ServerMessage::error(3701, format!("Cannot drop the procedure '{name}', because it does not exist or you do not have permission.")), line)));
+                    return Err(self.statement_error(ServerMessage::error(3701, format!("Cannot drop the procedure '{name}', because it does not exist or you do not have permission.")), line));
                 }
             }
             StmtKind::DropTable { name, if_exists } => match self.store.catalog.table(name) {
@@ -758,7 +755,7 @@ impl<'a> Run<'a> {
                 }
                 None if *if_exists => {}
                 None => {
-                    return Err(statement_error(self.located(ServerMessage::error(3701, format!("Cannot drop the table '{name}', because it does not exist or you do not have permission.")), line)))
+                    return Err(self.statement_error(ServerMessage::error(3701, format!("Cannot drop the table '{name}', because it does not exist or you do not have permission.")), line))
                 }
             },
             StmtKind::Declare(vars) => {
@@ -801,7 +798,7 @@ impl<'a> Run<'a> {
                 while self.cond(cond, line)? {
                     guard += 1;
                     if guard > 10_000_000 {
-                        return Err(Fail::Error(self.located(unsupported("a WHILE loop of more than 10,000,000 iterations", line), line), true));
+                        return Err(self.batch_error(unsupported("a WHILE loop of more than 10,000,000 iterations", line), line));
                     }
                     match self.run_one(body)? {
                         Flow::Break => break,
@@ -834,7 +831,7 @@ impl<'a> Run<'a> {
                     Some(e) => match convert(self.eval(e, line)?.1, &SqlType::Int, None) {
                         Ok(Value::Int(i)) => Some(i as i32),
                         Ok(_) => Some(0),
-                        Err(m) => return Err(Fail::Error(self.located(m, line), true)),
+                        Err(m) => return Err(self.batch_error(m, line)),
                     },
                     None => None,
                 };
@@ -842,7 +839,7 @@ impl<'a> Run<'a> {
             }
             StmtKind::Throw(None) => {
                 let Some(m) = self.caught.last().cloned() else {
-                    return Err(Fail::Error(self.located(ServerMessage::error(10704, "To rethrow an error, a THROW statement must be used inside a CATCH block."), line), true));
+                    return Err(self.batch_error(ServerMessage::error(10704, "To rethrow an error, a THROW statement must be used inside a CATCH block."), line));
                 };
                 return Err(Fail::Error(m, true));
             }
@@ -852,7 +849,7 @@ impl<'a> Run<'a> {
                     _ => 0,
                 };
                 if number < 50000 {
-                    return Err(Fail::Error(self.located(ServerMessage::error(35100, format!("Error number {number} in the THROW statement is outside the valid range. Specify an error number in the valid range of 50000 to 2147483647.")), line), true));
+                    return Err(self.batch_error(ServerMessage::error(35100, format!("Error number {number} in the THROW statement is outside the valid range. Specify an error number in the valid range of 50000 to 2147483647.")), line));
                 }
                 let message = match convert(self.eval(msg, line)?.1, &SqlType::NVarChar(Some(2048)), None) {
                     Ok(Value::Str(s)) => s,
@@ -864,7 +861,7 @@ impl<'a> Run<'a> {
                 };
                 let mut m = ServerMessage::error(number, message);
                 m.state = state;
-                return Err(Fail::Error(self.located(m, line), true));
+                return Err(self.batch_error(m, line));
             }
             StmtKind::Raiserror { message, severity, state, args } => {
                 let text = match self.eval(message, line)?.1 {
@@ -916,10 +913,10 @@ impl<'a> Run<'a> {
             }
             StmtKind::Commit => {
                 if self.sess.trancount == 0 {
-                    return Err(statement_error(self.located(ServerMessage::error(3902, "The COMMIT TRANSACTION request has no corresponding BEGIN TRANSACTION."), line)));
+                    return Err(self.statement_error(ServerMessage::error(3902, "The COMMIT TRANSACTION request has no corresponding BEGIN TRANSACTION."), line));
                 }
                 if self.sess.doomed {
-                    return Err(statement_error(self.located(uncommittable(), line)));
+                    return Err(self.statement_error(uncommittable(), line));
                 }
                 self.sess.trancount -= 1;
                 if self.sess.trancount == 0 {
@@ -932,7 +929,7 @@ impl<'a> Run<'a> {
             }
             StmtKind::Rollback => {
                 if self.sess.trancount == 0 {
-                    return Err(statement_error(self.located(ServerMessage::error(3903, "The ROLLBACK TRANSACTION request has no corresponding BEGIN TRANSACTION."), line)));
+                    return Err(self.statement_error(ServerMessage::error(3903, "The ROLLBACK TRANSACTION request has no corresponding BEGIN TRANSACTION."), line));
                 }
                 self.rollback()?;
                 self.sess.rowcount = 0;
@@ -1058,7 +1055,7 @@ impl<'a> Run<'a> {
         insert: bool,
     ) -> R<()> {
         if self.sess.doomed {
-            return Err(statement_error(self.located(uncommittable(), line)));
+            return Err(self.statement_error(uncommittable(), line));
         }
         let t = &plan.t;
         let params = self.bind(&plan.params);
@@ -1145,15 +1142,12 @@ impl<'a> Run<'a> {
     /// Binds arguments to a procedure's parameters and runs it.
     pub fn call(&mut self, procedure: &str, args: &[CallArg], line: i32) -> R<CallOutcome> {
         let Some(p) = self.store.catalog.procedure(procedure) else {
-            return Err(Fail::Error(
-                self.located(
-                    ServerMessage::error(
-                        2812,
-                        format!("Could not find stored procedure '{procedure}'."),
-                    ),
-                    line,
+            return Err(self.batch_error(
+                ServerMessage::error(
+                    2812,
+                    format!("Could not find stored procedure '{procedure}'."),
                 ),
-                true,
+                line,
             ));
         };
         self.invoke(&p.name, &p.params, &p.body, args, line, p.clone())
@@ -1183,57 +1177,45 @@ impl<'a> Run<'a> {
                         .iter()
                         .position(|p| p.name.eq_ignore_ascii_case(n))
                         .ok_or_else(|| {
-                            Fail::Error(
-                                self.located(
-                                    ServerMessage::error(
-                                        8145,
-                                        format!("{n} is not a parameter for procedure {name}."),
-                                    ),
-                                    line,
+                            self.batch_error(
+                                ServerMessage::error(
+                                    8145,
+                                    format!("{n} is not a parameter for procedure {name}."),
                                 ),
-                                true,
+                                line,
                             )
                         })?
                 }
                 _ if named => {
-                    return Err(Fail::Error(self.located(ServerMessage::error(119, format!("Must pass parameter number {} and subsequent parameters as '@name = value'. After the form '@name = value' has been used, all subsequent parameters must be passed in the form '@name = value'.", i + 1)), line), true));
+                    return Err(self.batch_error(ServerMessage::error(119, format!("Must pass parameter number {} and subsequent parameters as '@name = value'. After the form '@name = value' has been used, all subsequent parameters must be passed in the form '@name = value'.", i + 1)), line));
                 }
                 _ => {
                     if i >= params.len() {
-                        return Err(Fail::Error(self.located(ServerMessage::error(8144, format!("Procedure or function {name} has too many arguments specified.")), line), true));
+                        return Err(self.batch_error(ServerMessage::error(8144, format!("Procedure or function {name} has too many arguments specified.")), line));
                     }
                     i
                 }
             };
             if supplied[idx].is_some() {
-                return Err(Fail::Error(
-                    self.located(
-                        ServerMessage::error(
-                            8143,
-                            format!(
-                                "Parameter '{}' was supplied multiple times.",
-                                params[idx].name
-                            ),
+                return Err(self.batch_error(
+                    ServerMessage::error(
+                        8143,
+                        format!(
+                            "Parameter '{}' was supplied multiple times.",
+                            params[idx].name
                         ),
-                        line,
                     ),
-                    true,
+                    line,
                 ));
             }
             if a.output && !params[idx].output {
-                return Err(Fail::Error(
-                    self.located(
-                        ServerMessage::error(
+                return Err(self.batch_error(ServerMessage::error(
                             8162,
                             format!(
                                 "The formal parameter \"{}\" was not declared as an OUTPUT parameter, but the actual parameter passed in requested output.",
                                 params[idx].name
                             ),
-                        ),
-                        line,
-                    ),
-                    true,
-                ));
+                        ), line));
             }
             slot[i] = Some(idx);
             supplied[idx] = Some(a.value.clone());
@@ -1243,11 +1225,10 @@ impl<'a> Run<'a> {
                 (Some(v), _) => v,
                 (None, Some(d)) => self.eval(d, line)?.1,
                 (None, None) => {
-                    return Err(Fail::Error(self.located(ServerMessage::error(201, format!("Procedure or function '{name}' expects parameter '{}', which was not supplied.", p.name)), line), true));
+                    return Err(self.batch_error(ServerMessage::error(201, format!("Procedure or function '{name}' expects parameter '{}', which was not supplied.", p.name)), line));
                 }
             };
-            let v =
-                convert(v, &p.ty, None).map_err(|m| Fail::Error(self.located(m, line), true))?;
+            let v = convert(v, &p.ty, None).map_err(|m| self.batch_error(m, line))?;
             frame
                 .vars
                 .insert(p.name.to_ascii_lowercase(), (p.ty.clone(), v));
@@ -1292,22 +1273,19 @@ impl<'a> Run<'a> {
             _ => None,
         };
         let Some(sql) = text(args.first()) else {
-            return Err(Fail::Error(
-                self.located(
-                    ServerMessage::error(
-                        214,
-                        "Procedure expects parameter '@statement' of type 'ntext/nchar/nvarchar'.",
-                    ),
-                    line,
+            return Err(self.batch_error(
+                ServerMessage::error(
+                    214,
+                    "Procedure expects parameter '@statement' of type 'ntext/nchar/nvarchar'.",
                 ),
-                true,
+                line,
             ));
         };
         let decls = match text(args.get(1)) {
             Some(d) if !d.trim().is_empty() => self
                 .store
                 .declarations(&d)
-                .map_err(|m| Fail::Error(self.located(m, line), true))?,
+                .map_err(|m| self.batch_error(m, line))?,
             _ => Arc::new(Vec::new()),
         };
         let body = self.store.parse(&sql).map_err(|m| Fail::Error(m, true))?;

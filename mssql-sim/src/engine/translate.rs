@@ -420,16 +420,20 @@ impl<'a> Translator<'a> {
     ) -> TResult<(String, SqlType)> {
         let (ls, lt) = self.expr(l, scope)?;
         let (rs, rt) = self.expr(r, scope)?;
-        let cmp = |s: &'static str| s;
         Ok(match op {
             BinOp::And => (format!("({ls} AND {rs})"), SqlType::Bit),
             BinOp::Or => (format!("({ls} OR {rs})"), SqlType::Bit),
-            BinOp::Eq => (self.comparison(cmp("="), ls, lt, rs, rt), SqlType::Bit),
-            BinOp::Ne => (self.comparison(cmp("<>"), ls, lt, rs, rt), SqlType::Bit),
-            BinOp::Lt => (self.comparison(cmp("<"), ls, lt, rs, rt), SqlType::Bit),
-            BinOp::Le => (self.comparison(cmp("<="), ls, lt, rs, rt), SqlType::Bit),
-            BinOp::Gt => (self.comparison(cmp(">"), ls, lt, rs, rt), SqlType::Bit),
-            BinOp::Ge => (self.comparison(cmp(">="), ls, lt, rs, rt), SqlType::Bit),
+            BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => {
+                let symbol = match op {
+                    BinOp::Eq => "=",
+                    BinOp::Ne => "<>",
+                    BinOp::Lt => "<",
+                    BinOp::Le => "<=",
+                    BinOp::Gt => ">",
+                    _ => ">=",
+                };
+                (self.comparison(symbol, ls, lt, rs, rt), SqlType::Bit)
+            }
             BinOp::Add if is_string(&lt) && is_string(&rt) => {
                 let ty = match (&lt, &rt) {
                     (SqlType::NVarChar(Some(a)), SqlType::NVarChar(Some(b)))
