@@ -178,22 +178,15 @@ type R<T> = Result<T, Fail>;
 fn aborts_batch(number: i32) -> bool {
     matches!(
         number,
-        102 | 105
-            | 111
-            | 137
-            | 134
-            | 156
-            | 195
-            | 207
-            | 208
-            | 209
-            | 241
-            | 245
-            | 2812
-            | 4104
-            | 8169
-            | 40000
+        102 | 105 | 111 | 137 | 134 | 156 | 195 | 241 | 245 | 2812 | 8169 | 40000
     ) || number >= 50000
+        || unresolved_name(number)
+}
+
+/// Invalid column, object, ambiguous column, unbound identifier: SQL Server's
+/// name-resolution errors.
+fn unresolved_name(number: i32) -> bool {
+    matches!(number, 207 | 208 | 209 | 4104)
 }
 
 pub fn sqlite_error(
@@ -454,9 +447,11 @@ impl<'a> Run<'a> {
         let mut t = Translator::new(&self.store.catalog, &env, line);
         let out = f(&mut t).map_err(|m| {
             let m = self.located(m, line);
-            match m.number {
-                207 | 208 | 209 | 4104 => Fail::Unresolved(m),
-                n => Fail::Error(m, aborts_batch(n)),
+            if unresolved_name(m.number) {
+                Fail::Unresolved(m)
+            } else {
+                let batch = aborts_batch(m.number);
+                Fail::Error(m, batch)
             }
         })?;
         Ok((out, t.params))
