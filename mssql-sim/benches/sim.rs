@@ -4,6 +4,7 @@
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use mssql_sim::Sim;
+use std::time::Duration;
 use tiberius::{Client, Config};
 use tokio::net::TcpStream;
 use tokio_util::compat::{Compat, TokioAsyncWriteCompatExt};
@@ -13,9 +14,14 @@ fn root() -> std::path::PathBuf {
 }
 
 fn seeded() -> Sim {
+    seeded_with(mssql_sim::server::DEFAULT_IDLE_POLL)
+}
+
+fn seeded_with(idle_poll: Duration) -> Sim {
     Sim::builder()
         .script_dir(root().join("migrations"))
         .script_dir(root().join("sql"))
+        .idle_poll(idle_poll)
         .start()
         .expect("scripts apply")
 }
@@ -43,20 +49,25 @@ async fn lookup(c: &mut Client<Compat<TcpStream>>) {
 
 fn benches(c: &mut Criterion) {
     c.bench_function("cold_start_with_project_scripts", |b| b.iter(seeded));
+    // The default polls for the next request before blocking; beside it,
+    // the same server blocking at once, to show what the poll buys.
+    round_trips(c, "", &seeded());
+    round_trips(c, "/no_idle_poll", &seeded_with(Duration::ZERO));
+}
 
+fn round_trips(c: &mut Criterion, variant: &str, sim: &Sim) {
     // One client on a current-thread runtime: the round trip itself, without
     // tokio's cross-thread wake-ups.
     let single = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
-    let sim = seeded();
-    let mut client = single.block_on(connect(&sim));
-    c.bench_function("point_lookup_round_trip", |b| {
+    let mut client = single.block_on(connect(sim));
+    c.bench_function(&format!("point_lookup_round_trip{variant}"), |b| {
         b.iter(|| single.block_on(lookup(&mut client)))
     });
     // The floor: a request that asks the engine for almost nothing.
-    c.bench_function("select_1_round_trip", |b| {
+    c.bench_function(&format!("select_1_round_trip{variant}"), |b| {
         b.iter(|| {
             single.block_on(async {
                 let row = client
@@ -75,10 +86,10 @@ fn benches(c: &mut Criterion) {
         .enable_all()
         .build()
         .unwrap();
-    let clients: Vec<_> = (0..16).map(|_| rt.block_on(connect(&sim))).collect();
+    let clients: Vec<_> = (0..16).map(|_| rt.block_on(connect(sim))).collect();
     let clients = std::sync::Arc::new(tokio::sync::Mutex::new(clients));
     let per_client = 50;
-    let mut group = c.benchmark_group("concurrent_16_clients");
+    let mut group = c.benchmark_group(format!("concurrent_16_clients{variant}"));
     group.throughput(Throughput::Elements(16 * per_client));
     group.bench_function("point_lookups", |b| {
         b.iter(|| {

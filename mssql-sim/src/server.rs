@@ -9,8 +9,13 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
-use crate::protocol;
+use crate::protocol::{self, IdlePoll};
 use crate::session::Engine;
+
+/// The default [`ServerConfig::idle_poll`]: longer than a client's usual
+/// turn-around between a reply and its next request, short enough to cost
+/// an idle server nothing.
+pub const DEFAULT_IDLE_POLL: Duration = Duration::from_micros(200);
 
 /// Where the server listens. Credentials are the engine's business: the
 /// server hands every LOGIN7's user and password to [`Engine::login`].
@@ -18,6 +23,11 @@ use crate::session::Engine;
 pub struct ServerConfig {
     /// The address to bind; port 0 picks a free port.
     pub addr: SocketAddr,
+    /// How long a connection's thread polls for the client's next request
+    /// after a reply before it blocks (zero: block at once). Polling spares
+    /// a client that asks again soon the cross-CPU wake-up of a blocked
+    /// thread, at the price of that much CPU time per reply.
+    pub idle_poll: Duration,
 }
 
 impl Default for ServerConfig {
@@ -25,6 +35,7 @@ impl Default for ServerConfig {
     fn default() -> Self {
         ServerConfig {
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            idle_poll: DEFAULT_IDLE_POLL,
         }
     }
 }
@@ -120,9 +131,10 @@ pub fn start(engine: Arc<dyn Engine>, config: ServerConfig) -> io::Result<Server
         connections: Mutex::new(HashMap::new()),
     });
     let (f, s) = (Arc::clone(&faults), Arc::clone(&shared));
+    let idle = Arc::new(IdlePoll::new(config.idle_poll));
     let handle = thread::Builder::new()
         .name("mssql-sim-accept".into())
-        .spawn(move || accept_loop(listener, engine, f, s))?;
+        .spawn(move || accept_loop(listener, engine, f, idle, s))?;
     Ok(ServerHandle {
         addr,
         faults,
@@ -135,6 +147,7 @@ fn accept_loop(
     listener: TcpListener,
     engine: Arc<dyn Engine>,
     faults: Arc<Faults>,
+    idle: Arc<IdlePoll>,
     shared: Arc<Shared>,
 ) {
     let spids = AtomicU16::new(51);
@@ -149,15 +162,16 @@ fn accept_loop(
             lock(&shared.connections).insert(id, clone);
         }
         let spid = spids.fetch_add(1, Ordering::SeqCst).max(51);
-        let (engine, faults, registry) = (
+        let (engine, faults, idle, registry) = (
             Arc::clone(&engine),
             Arc::clone(&faults),
+            Arc::clone(&idle),
             Arc::clone(&shared),
         );
         let spawned = thread::Builder::new()
             .name(format!("mssql-sim-conn-{spid}"))
             .spawn(move || {
-                protocol::serve(stream, engine.as_ref(), &faults, spid);
+                protocol::serve(stream, engine.as_ref(), &faults, &idle, spid);
                 lock(&registry.connections).remove(&id);
             });
         if spawned.is_err() {

@@ -4,6 +4,7 @@ use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
 use tsql_script::{natural_cmp, split_batches};
 
@@ -53,6 +54,7 @@ pub struct SimBuilder {
     user: String,
     password: String,
     port: u16,
+    idle_poll: Duration,
 }
 
 impl SimBuilder {
@@ -88,6 +90,14 @@ impl SimBuilder {
         self
     }
 
+    /// How long a connection polls for its client's next request before it
+    /// blocks; [`DEFAULT_IDLE_POLL`](crate::server::DEFAULT_IDLE_POLL) unless
+    /// set, and zero never polls. See [`ServerConfig::idle_poll`].
+    pub fn idle_poll(mut self, window: Duration) -> Self {
+        self.idle_poll = window;
+        self
+    }
+
     pub fn start(self) -> Result<Sim, StartError> {
         let db = Database::open(&self.storage, &self.user, &self.password)
             .map_err(|e| StartError::Storage(e.to_string()))?;
@@ -108,6 +118,7 @@ impl SimBuilder {
             Arc::new(SimEngine(db)),
             ServerConfig {
                 addr: SocketAddr::from(([127, 0, 0, 1], self.port)),
+                idle_poll: self.idle_poll,
             },
         )
         .map_err(StartError::Io)?;
@@ -166,6 +177,7 @@ impl Sim {
             user: "sa".into(),
             password: "Sim-Passw0rd".into(),
             port: 0,
+            idle_poll: server::DEFAULT_IDLE_POLL,
         }
     }
     pub fn addr(&self) -> SocketAddr {

@@ -14,6 +14,8 @@ async fn the_binary_prints_its_address_and_serves_the_scripts() {
     let root = sim_common::root();
     let mut child = Command::new(env!("CARGO_BIN_EXE_mssql-sim"))
         .args(["--port", "0", "--password", "Bin-Passw0rd"])
+        // Blocking at once (no idle poll) is the other way to serve.
+        .args(["--idle-poll-us", "0"])
         .arg("--script-dir")
         .arg(root.join("migrations"))
         .arg("--script-dir")
@@ -75,9 +77,15 @@ fn a_failing_script_stops_the_binary_naming_file_and_line() {
 
 #[test]
 fn bad_options_exit_2() {
-    let out = Command::new(env!("CARGO_BIN_EXE_mssql-sim"))
-        .args(["--port", "http"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
+    for bad in [
+        &["--port", "http"][..],
+        &["--idle-poll-us", "-5"],
+        &["--db"],
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_mssql-sim"))
+            .args(bad)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{bad:?}");
+    }
 }

@@ -4,13 +4,14 @@
 
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: mssql-sim [--port N] [--user NAME] [--password PW] [--script-dir DIR]... [--db PATH]\n\
+const USAGE: &str = "usage: mssql-sim [--port N] [--user NAME] [--password PW] [--script-dir DIR]... [--db PATH] [--idle-poll-us N]\n\
 Runs an embedded SQL Server (TDS 7.4, no TLS) on 127.0.0.1 until killed.\n\
   --port N          port to listen on (default 14330; 0 picks a free one)\n\
   --user NAME       login name (default sa)\n\
   --password PW     login password (default Sim-Passw0rd)\n\
   --script-dir DIR  apply DIR's .sql files at start-up, in natural name order (repeatable)\n\
-  --db PATH         keep the database in PATH (reopened with its data; scripts only apply to a new one)";
+  --db PATH         keep the database in PATH (reopened with its data; scripts only apply to a new one)\n\
+  --idle-poll-us N  poll N microseconds for a client's next request before blocking (default 200; 0 never polls)";
 
 fn main() -> ExitCode {
     let mut builder = mssql_sim::Sim::builder().port(14330);
@@ -36,6 +37,15 @@ fn main() -> ExitCode {
             "--password" => builder.password(value),
             "--script-dir" => builder.script_dir(value),
             "--db" => builder.database_file(value),
+            "--idle-poll-us" => {
+                match value.parse() {
+                    Ok(us) => builder.idle_poll(std::time::Duration::from_micros(us)),
+                    Err(_) => {
+                        eprintln!("mssql-sim: --idle-poll-us takes a number of microseconds, not '{value}'");
+                        return ExitCode::from(2);
+                    }
+                }
+            }
             other => {
                 eprintln!("mssql-sim: unknown option '{other}'\n{USAGE}");
                 return ExitCode::from(2);

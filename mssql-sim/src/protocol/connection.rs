@@ -15,6 +15,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use super::cursor::DecodeError;
+use super::idle_poll::IdlePoll;
 use super::login::Login7;
 use super::packet::{
     packet_type, read_message, Message, PacketWriter, ReadError, DEFAULT_PACKET_SIZE,
@@ -83,7 +84,13 @@ impl CancelCheck for AttentionWatch {
 }
 
 /// Serves one accepted connection until it closes; never panics on input.
-pub(crate) fn serve(stream: TcpStream, engine: &dyn Engine, faults: &Faults, spid: u16) {
+pub(crate) fn serve(
+    stream: TcpStream,
+    engine: &dyn Engine,
+    faults: &Faults,
+    idle: &IdlePoll,
+    spid: u16,
+) {
     let _ = stream.set_nodelay(true);
     let (Ok(write_half), Ok(read_half), Ok(watched)) =
         (stream.try_clone(), stream.try_clone(), stream.try_clone())
@@ -103,6 +110,7 @@ pub(crate) fn serve(stream: TcpStream, engine: &dyn Engine, faults: &Faults, spi
             session,
             watch,
             faults,
+            idle,
             acknowledged_early: 0,
         };
         conn.run(&mut input);
@@ -257,6 +265,7 @@ struct Connection<'a> {
     session: Box<dyn SessionHandler>,
     watch: AttentionWatch,
     faults: &'a Faults,
+    idle: &'a IdlePoll,
     /// Attentions already answered by a cancelled response, whose messages
     /// are still in the channel.
     acknowledged_early: u32,
@@ -265,6 +274,7 @@ struct Connection<'a> {
 impl Connection<'_> {
     fn run(&mut self, input: &mut BufReader<TcpStream>) {
         loop {
+            self.idle.wait(input);
             let flow = match read_message(input) {
                 Ok(m) if m.ty == packet_type::ATTENTION && self.acknowledged_early > 0 => {
                     self.acknowledged_early -= 1;

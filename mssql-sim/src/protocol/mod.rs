@@ -5,6 +5,7 @@
 mod connection;
 mod cp1252;
 mod cursor;
+mod idle_poll;
 mod login;
 mod packet;
 mod prelogin;
@@ -15,3 +16,4 @@ mod token;
 mod type_info;
 
 pub(crate) use connection::serve;
+pub(crate) use idle_poll::IdlePoll;
