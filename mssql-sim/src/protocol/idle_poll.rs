@@ -7,25 +7,28 @@
 //! whole request takes to run. A client that sends its next request soon
 //! after the last reply (a test, a pool) finds the thread still polling
 //! and pays none of it. The poll is bounded twice: by a window after each
-//! reply, and by a number of slots so that pollers never take every CPU
-//! from the clients and from the threads doing real work.
+//! reply, and by a number of pollers so that they never take every CPU
+//! from the clients and from the threads doing real work. When a thread
+//! starts polling and too many are at it already, the one that replied
+//! longest ago stops: the latest replier is the likeliest to be asked next.
 
 use std::io::{self, BufRead, BufReader};
 use std::net::TcpStream;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-/// Threads polling right now, across every server in the process: tests
-/// start many servers in one process, and the CPUs are shared all the same.
-static POLLING: AtomicUsize = AtomicUsize::new(0);
+/// Polls started so far, across every server in the process: tests start
+/// many servers in one process, and the CPUs are shared all the same.
+static POLLS_STARTED: AtomicUsize = AtomicUsize::new(0);
 
 /// How long a connection's thread polls for the next request, shared by
 /// every connection of one server.
 #[derive(Debug)]
 pub(crate) struct IdlePoll {
     window: Duration,
-    slots: usize,
-    polling: &'static AtomicUsize,
+    /// How many of the latest pollers may poll at once.
+    pollers: usize,
+    started: &'static AtomicUsize,
 }
 
 impl IdlePoll {
@@ -35,20 +38,19 @@ impl IdlePoll {
         let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
         IdlePoll {
             window,
-            slots: cpus.saturating_sub(1).max(1),
-            polling: &POLLING,
+            pollers: cpus.saturating_sub(1).max(1),
+            started: &POLLS_STARTED,
         }
     }
 
-    /// Returns once `input` has bytes buffered, the client has gone, or the
-    /// window (or a free slot) ran out; the caller's blocking read follows.
+    /// Returns once `input` has bytes buffered, the client has gone, the
+    /// window ran out or newer pollers took over; the caller's blocking read
+    /// follows.
     pub(crate) fn wait(&self, input: &mut BufReader<TcpStream>) {
         if self.window.is_zero() || !input.buffer().is_empty() {
             return;
         }
-        let Some(_slot) = self.take_slot() else {
-            return;
-        };
+        let me = self.start();
         if input.get_ref().set_nonblocking(true).is_err() {
             return;
         }
@@ -56,36 +58,30 @@ impl IdlePoll {
         loop {
             match input.fill_buf() {
                 Err(e)
-                    if e.kind() == io::ErrorKind::WouldBlock && start.elapsed() < self.window =>
+                    if e.kind() == io::ErrorKind::WouldBlock
+                        && self.still_mine(me)
+                        && start.elapsed() < self.window =>
                 {
                     // Yield rather than spin: a thread with real work on
                     // this CPU runs first, and the CPU still never idles.
                     std::thread::yield_now();
                 }
-                // Bytes, end of stream, an error, or time up: the blocking
-                // read that follows sees each for itself.
+                // Bytes, end of stream, an error, time up or taken over:
+                // the blocking read that follows sees each for itself.
                 _ => break,
             }
         }
         let _ = input.get_ref().set_nonblocking(false);
     }
 
-    fn take_slot(&self) -> Option<Slot> {
-        self.polling
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
-                (n < self.slots).then_some(n + 1)
-            })
-            .ok()
-            .map(|_| Slot(self.polling))
+    /// Takes this poll's number in the order of starts.
+    fn start(&self) -> usize {
+        self.started.fetch_add(1, Ordering::AcqRel)
     }
-}
 
-/// One poller's share of the slots, given back on drop.
-struct Slot(&'static AtomicUsize);
-
-impl Drop for Slot {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::AcqRel);
+    /// Whether fewer than `pollers` polls started after poll `me`.
+    fn still_mine(&self, me: usize) -> bool {
+        self.started.load(Ordering::Acquire).wrapping_sub(me) <= self.pollers
     }
 }
 
@@ -96,11 +92,11 @@ mod tests {
     use std::net::TcpListener;
 
     /// A poll with slots of its own, apart from other tests' servers.
-    fn private_poll(window: Duration, slots: usize) -> IdlePoll {
+    fn private_poll(window: Duration, pollers: usize) -> IdlePoll {
         IdlePoll {
             window,
-            slots,
-            polling: Box::leak(Box::new(AtomicUsize::new(0))),
+            pollers,
+            started: Box::leak(Box::new(AtomicUsize::new(0))),
         }
     }
 
@@ -136,11 +132,25 @@ mod tests {
     }
 
     #[test]
-    fn no_more_threads_poll_than_there_are_slots() {
-        let poll = private_poll(Duration::from_millis(1), 1);
-        let first = poll.take_slot().expect("a free slot");
-        assert!(poll.take_slot().is_none(), "a second poller got in");
-        drop(first);
-        assert!(poll.take_slot().is_some(), "the slot did not come back");
+    fn a_newer_poll_takes_over_from_the_oldest() {
+        let poll = private_poll(Duration::from_secs(5), 2);
+        let (first, second) = (poll.start(), poll.start());
+        assert!(poll.still_mine(first) && poll.still_mine(second));
+        let third = poll.start();
+        assert!(!poll.still_mine(first), "three polls at once, two allowed");
+        assert!(poll.still_mine(second) && poll.still_mine(third));
+    }
+
+    #[test]
+    fn a_poll_ends_when_a_newer_one_takes_over() {
+        let (_client, mut server) = pair();
+        let poll: &'static IdlePoll = Box::leak(Box::new(private_poll(Duration::from_secs(60), 1)));
+        let polling = std::thread::spawn(move || poll.wait(&mut server));
+        while poll.started.load(Ordering::Acquire) == 0 {
+            std::thread::yield_now();
+        }
+        poll.start();
+        // Without the hand-over this join would wait out the 60 s window.
+        polling.join().unwrap();
     }
 }
