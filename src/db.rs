@@ -106,16 +106,23 @@ pub(crate) fn span(function: &'static str) -> tracing::Span {
 }
 
 /// Runs `call` inside [`span`] and records its duration and error (never arguments).
-pub(crate) async fn traced<T>(
+///
+/// Not an `async fn`: that would keep `call` and its instrumented form side by side in one
+/// state, twice the size, and every call moves that state around.
+pub(crate) fn traced<T>(
     function: &'static str,
     call: impl Future<Output = Result<T>>,
-) -> Result<T> {
+) -> impl Future<Output = Result<T>> {
     let span = span(function);
-    let start = Instant::now();
-    let out = call.instrument(span.clone()).await;
-    span.record("duration_ms", start.elapsed().as_secs_f64() * 1000.0);
-    if let Err(e) = &out {
-        span.record("error", field::display(e));
+    // On the heap, the call's state (kilobytes) is written once, not copied at each level.
+    let call = Box::pin(call.instrument(span.clone()));
+    async move {
+        let start = Instant::now();
+        let out = call.await;
+        span.record("duration_ms", start.elapsed().as_secs_f64() * 1000.0);
+        if let Err(e) = &out {
+            span.record("error", field::display(e));
+        }
+        out
     }
-    out
 }

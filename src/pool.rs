@@ -232,7 +232,10 @@ impl Pool {
 
     /// Checks out a connection.
     pub(crate) async fn get(&self) -> Result<Pooled> {
-        self.pool.get_owned().await.map_err(|e| match e {
+        // bb8's checkout future is over 3 KiB; on the heap, every future that awaits this
+        // one stays small, and a call copies a pointer where it would copy those bytes at
+        // each level.
+        Box::pin(self.pool.get_owned()).await.map_err(|e| match e {
             bb8::RunError::User(e) => e,
             bb8::RunError::TimedOut => {
                 let last = self.last_error.0.lock().ok().and_then(|l| l.clone());
