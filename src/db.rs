@@ -2,11 +2,14 @@
 //! (checkout + retry + timeout, procedure calls, tracing spans, the hashing pool).
 
 use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{ready, Context, Poll};
 use std::time::{Duration, Instant};
 
 use tiberius::{Row, ToSql};
 use tokio::sync::Semaphore;
+use tracing::instrument::Instrumented;
 use tracing::{field, Instrument};
 
 use crate::config::Config;
@@ -106,23 +109,35 @@ pub(crate) fn span(function: &'static str) -> tracing::Span {
 }
 
 /// Runs `call` inside [`span`] and records its duration and error (never arguments).
-///
-/// Not an `async fn`: that would keep `call` and its instrumented form side by side in one
-/// state, twice the size, and every call moves that state around.
-pub(crate) fn traced<T>(
-    function: &'static str,
-    call: impl Future<Output = Result<T>>,
-) -> impl Future<Output = Result<T>> {
-    let span = span(function);
-    // On the heap, the call's state (kilobytes) is written once, not copied at each level.
-    let call = Box::pin(call.instrument(span.clone()));
-    async move {
-        let start = Instant::now();
-        let out = call.await;
-        span.record("duration_ms", start.elapsed().as_secs_f64() * 1000.0);
+pub(crate) fn traced<F: Future>(function: &'static str, call: F) -> Traced<F> {
+    Traced {
+        call: call.instrument(span(function)),
+        start: Instant::now(),
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The future of [`traced`]. Written out rather than an `async` block, which would hold
+    /// `call` and its instrumented form side by side: twice a call's state, and every
+    /// call copies that state as it starts.
+    pub(crate) struct Traced<F> {
+        #[pin]
+        call: Instrumented<F>,
+        start: Instant,
+    }
+}
+
+impl<T, F: Future<Output = Result<T>>> Future for Traced<F> {
+    type Output = Result<T>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut this = self.project();
+        let out = ready!(this.call.as_mut().poll(cx));
+        let span = this.call.span();
+        span.record("duration_ms", this.start.elapsed().as_secs_f64() * 1000.0);
         if let Err(e) = &out {
             span.record("error", field::display(e));
         }
-        out
+        Poll::Ready(out)
     }
 }

@@ -66,13 +66,15 @@ impl Connection {
         timeout: Duration,
     ) -> Result<Vec<Vec<Row>>> {
         let client = &mut self.client;
-        let sets = guarded(&mut self.broken, timeout, async move {
+        // Over a kilobyte of tiberius state: on the heap it is written once, where every
+        // future awaiting it would otherwise hold (and copy) it again.
+        let sets = Box::pin(guarded(&mut self.broken, timeout, async move {
             let stream = match request {
                 Request::Batch(sql) => client.simple_query(sql).await?,
                 Request::Statement(sql, params) => client.query(sql, params).await?,
             };
             Ok(stream.into_results().await?)
-        })
+        }))
         .await?;
         let rows: usize = sets.iter().map(Vec::len).sum();
         tracing::Span::current().record("rows", rows);
