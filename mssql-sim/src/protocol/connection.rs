@@ -288,6 +288,7 @@ impl Connection<'_> {
                     }
                 }
                 Ok(m) => {
+                    let _running = self.idle.running();
                     self.watch.arm(input.buffer());
                     self.request(m)
                 }

@@ -6,20 +6,32 @@
 //! interrupt through the hypervisor: tens of microseconds, more than the
 //! whole request takes to run. A client that sends its next request soon
 //! after the last reply (a test, a pool) finds the thread still polling
-//! and pays none of it. The poll is bounded twice: by a window after each
-//! reply, and by a number of pollers so that they never take every CPU
-//! from the clients and from the threads doing real work. When a thread
+//! and pays none of it. The poll is bounded three ways: by a window after
+//! each reply; by a number of pollers, so that they never take every CPU
+//! from the clients and from the threads doing real work (when a thread
 //! starts polling and too many are at it already, the one that replied
-//! longest ago stops: the latest replier is the likeliest to be asked next.
+//! longest ago stops: the latest replier is the likeliest to be asked
+//! next); and by other requests, for while any request runs the CPUs are
+//! not idle, wake-ups are cheap and polling would only take CPU time from
+//! that request.
 
 use std::io::{self, BufRead, BufReader};
 use std::net::TcpStream;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-/// Polls started so far, across every server in the process: tests start
+/// What pollers watch, across every server in the process: tests start
 /// many servers in one process, and the CPUs are shared all the same.
-static POLLS_STARTED: AtomicUsize = AtomicUsize::new(0);
+#[derive(Debug, Default)]
+pub(crate) struct Activity {
+    polls_started: AtomicUsize,
+    requests_running: AtomicUsize,
+}
+
+static ACTIVITY: Activity = Activity {
+    polls_started: AtomicUsize::new(0),
+    requests_running: AtomicUsize::new(0),
+};
 
 /// How long a connection's thread polls for the next request, shared by
 /// every connection of one server.
@@ -28,7 +40,7 @@ pub(crate) struct IdlePoll {
     window: Duration,
     /// How many of the latest pollers may poll at once.
     pollers: usize,
-    started: &'static AtomicUsize,
+    activity: &'static Activity,
 }
 
 impl IdlePoll {
@@ -39,13 +51,22 @@ impl IdlePoll {
         IdlePoll {
             window,
             pollers: cpus.saturating_sub(1).max(1),
-            started: &POLLS_STARTED,
+            activity: &ACTIVITY,
         }
     }
 
+    /// Marks a request as running until the guard drops; pollers stop
+    /// meanwhile.
+    pub(crate) fn running(&self) -> Running {
+        self.activity
+            .requests_running
+            .fetch_add(1, Ordering::AcqRel);
+        Running(self.activity)
+    }
+
     /// Returns once `input` has bytes buffered, the client has gone, the
-    /// window ran out or newer pollers took over; the caller's blocking read
-    /// follows.
+    /// window ran out, newer pollers took over or a request started running;
+    /// the caller's blocking read follows.
     pub(crate) fn wait(&self, input: &mut BufReader<TcpStream>) {
         if self.window.is_zero() || !input.buffer().is_empty() {
             return;
@@ -60,14 +81,15 @@ impl IdlePoll {
                 Err(e)
                     if e.kind() == io::ErrorKind::WouldBlock
                         && self.still_mine(me)
+                        && self.no_request_running()
                         && start.elapsed() < self.window =>
                 {
                     // Yield rather than spin: a thread with real work on
                     // this CPU runs first, and the CPU still never idles.
                     std::thread::yield_now();
                 }
-                // Bytes, end of stream, an error, time up or taken over:
-                // the blocking read that follows sees each for itself.
+                // Bytes, end of stream, an error, or a reason to stop: the
+                // blocking read that follows sees each for itself.
                 _ => break,
             }
         }
@@ -76,12 +98,26 @@ impl IdlePoll {
 
     /// Takes this poll's number in the order of starts.
     fn start(&self) -> usize {
-        self.started.fetch_add(1, Ordering::AcqRel)
+        self.activity.polls_started.fetch_add(1, Ordering::AcqRel)
     }
 
     /// Whether fewer than `pollers` polls started after poll `me`.
     fn still_mine(&self, me: usize) -> bool {
-        self.started.load(Ordering::Acquire).wrapping_sub(me) <= self.pollers
+        let started = self.activity.polls_started.load(Ordering::Acquire);
+        started.wrapping_sub(me) <= self.pollers
+    }
+
+    fn no_request_running(&self) -> bool {
+        self.activity.requests_running.load(Ordering::Acquire) == 0
+    }
+}
+
+/// A running request (see [`IdlePoll::running`]).
+pub(crate) struct Running(&'static Activity);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.0.requests_running.fetch_sub(1, Ordering::AcqRel);
     }
 }
 
@@ -96,7 +132,7 @@ mod tests {
         IdlePoll {
             window,
             pollers,
-            started: Box::leak(Box::new(AtomicUsize::new(0))),
+            activity: Box::leak(Box::default()),
         }
     }
 
@@ -146,11 +182,26 @@ mod tests {
         let (_client, mut server) = pair();
         let poll: &'static IdlePoll = Box::leak(Box::new(private_poll(Duration::from_secs(60), 1)));
         let polling = std::thread::spawn(move || poll.wait(&mut server));
-        while poll.started.load(Ordering::Acquire) == 0 {
+        while poll.activity.polls_started.load(Ordering::Acquire) == 0 {
             std::thread::yield_now();
         }
         poll.start();
         // Without the hand-over this join would wait out the 60 s window.
         polling.join().unwrap();
+    }
+
+    #[test]
+    fn a_poll_ends_when_a_request_starts_running() {
+        let (_client, mut server) = pair();
+        let poll: &'static IdlePoll = Box::leak(Box::new(private_poll(Duration::from_secs(60), 1)));
+        let polling = std::thread::spawn(move || poll.wait(&mut server));
+        while poll.activity.polls_started.load(Ordering::Acquire) == 0 {
+            std::thread::yield_now();
+        }
+        let running = poll.running();
+        // Without the check this join would wait out the 60 s window.
+        polling.join().unwrap();
+        drop(running);
+        assert!(poll.no_request_running());
     }
 }
