@@ -281,6 +281,8 @@ async fn a_name_full_of_quotes_and_sql_is_just_a_name() {
 #[tokio::test]
 async fn bad_input_never_reaches_the_database() {
     let t = setup().await;
+    // On a real server the harness has already used the pool (to migrate).
+    let checkouts_before = t.db.pool_stats().checkouts;
     let long = "x".repeat(129);
     let since = chrono::NaiveDate::from_ymd_opt(1800, 1, 1)
         .unwrap()
@@ -395,5 +397,5 @@ async fn bad_input_never_reaches_the_database() {
         Err(Error::InvalidInput { field: "since", .. })
     ));
     // Nothing above touched the pool.
-    assert_eq!(t.db.pool_stats().checkouts, 0);
+    assert_eq!(t.db.pool_stats().checkouts, checkouts_before);
 }
