@@ -3,6 +3,8 @@
 //! and a 100,000-id lookup in one round trip. (The 1,000,000-row sweep, which
 //! counts heap bytes with its own allocator, is benches/sweep.rs.)
 
+// The suite's harness: the same server set-up as the tests.
+#[path = "../tests/common/mod.rs"]
 mod common;
 
 use std::time::{Duration, Instant};
@@ -207,7 +209,7 @@ fn point_lookup(c: &mut Criterion) {
         .enable_all()
         .build()
         .unwrap();
-    let sim = common::sim_with(None);
+    let sim = common::start_sim();
     let config = Config::parse(&sim.ado_connection_string()).unwrap();
     let raw = rt.block_on(async {
         let cfg = tiberius::Config::from_ado_string(&sim.ado_connection_string()).unwrap();

@@ -3,6 +3,8 @@
 //! counting allocator, kept to this benchmark: it would tax every allocation
 //! of the per-call benchmarks).
 
+// The suite's harness: the same server set-up as the tests.
+#[path = "../tests/common/mod.rs"]
 mod common;
 
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -57,7 +59,7 @@ END;
 /// The server holding 1.1 M logons and a handle on it; its data takes a
 /// while to build, so only when the sweep is selected.
 fn million_logons(rt: &tokio::runtime::Runtime) -> (Sim, LogonDb) {
-    let sim = common::sim_with(Some(MILLION));
+    let sim = common::start_sim_with_script(Some(MILLION));
     let db = rt
         .block_on(LogonDb::connect(
             Config::parse(&sim.ado_connection_string())

@@ -177,29 +177,32 @@ mod tests {
         assert!(poll.still_mine(second) && poll.still_mine(third));
     }
 
-    #[test]
-    fn a_poll_ends_when_a_newer_one_takes_over() {
-        let (_client, mut server) = pair();
+    /// A thread polling an idle connection with a 60 s window, once it has
+    /// started: joining it before then shows that something ended the poll.
+    fn polling_for_a_minute() -> (&'static IdlePoll, std::thread::JoinHandle<TcpStream>) {
+        let (client, mut server) = pair();
         let poll: &'static IdlePoll = Box::leak(Box::new(private_poll(Duration::from_secs(60), 1)));
-        let polling = std::thread::spawn(move || poll.wait(&mut server));
+        let polling = std::thread::spawn(move || {
+            poll.wait(&mut server);
+            client
+        });
         while poll.activity.polls_started.load(Ordering::Acquire) == 0 {
             std::thread::yield_now();
         }
+        (poll, polling)
+    }
+
+    #[test]
+    fn a_poll_ends_when_a_newer_one_takes_over() {
+        let (poll, polling) = polling_for_a_minute();
         poll.start();
-        // Without the hand-over this join would wait out the 60 s window.
         polling.join().unwrap();
     }
 
     #[test]
     fn a_poll_ends_when_a_request_starts_running() {
-        let (_client, mut server) = pair();
-        let poll: &'static IdlePoll = Box::leak(Box::new(private_poll(Duration::from_secs(60), 1)));
-        let polling = std::thread::spawn(move || poll.wait(&mut server));
-        while poll.activity.polls_started.load(Ordering::Acquire) == 0 {
-            std::thread::yield_now();
-        }
+        let (poll, polling) = polling_for_a_minute();
         let running = poll.running();
-        // Without the check this join would wait out the 60 s window.
         polling.join().unwrap();
         drop(running);
         assert!(poll.no_request_running());
