@@ -86,6 +86,47 @@ async fn names_that_do_not_exist_are_207_and_208_and_syntax_is_102() {
 }
 
 #[tokio::test]
+async fn table_value_constructors_are_sources_with_unioned_types() {
+    let (_s, mut c) = sim().await;
+    // Columns take the type all rows fit in (NULLs aside), as UNION ALL does; the
+    // nvarchar column compares as nvarchar (case- and trailing-space-insensitive).
+    let r = row(
+        &mut c,
+        "SELECT COUNT(*) AS n, SUM(v.a) AS total, MAX(v.b) AS longest, \
+         SUM(CASE WHEN v.b = N'YY ' THEN 1 ELSE 0 END) AS matches, COUNT(v.c) AS c_values \
+         FROM (VALUES (1, N'x', NULL), (2, N'yy', N'z'), (3, N'', NULL)) AS v (a, b, c)",
+    )
+    .await;
+    assert_eq!(r.get::<i32, _>("n"), Some(3));
+    assert_eq!(r.get::<i32, _>("total"), Some(6));
+    assert_eq!(r.get::<&str, _>("longest"), Some("yy"));
+    assert_eq!(r.get::<i32, _>("matches"), Some(1));
+    assert_eq!(r.get::<i32, _>("c_values"), Some(1));
+    // As the source of an INSERT ... SELECT, joined to a table and using a variable.
+    run(
+        &mut c,
+        "DECLARE @base int = 10; \
+         INSERT INTO dbo.T (Name, N) SELECT v.Name, v.N + @base FROM (VALUES (N'p', 1), (N'q', 2)) AS v (Name, N)",
+    )
+    .await;
+    let r = row(
+        &mut c,
+        "SELECT SUM(t.N) AS s FROM dbo.T t INNER JOIN (VALUES (N'P'), (N'Q')) AS k (Name) ON k.Name = t.Name",
+    )
+    .await;
+    assert_eq!(r.get::<i32, _>("s"), Some(23));
+    // SQL Server's errors for the shapes it rejects.
+    for (sql, number) in [
+        ("SELECT * FROM (VALUES (1, 2), (3)) AS v (a, b)", 10709),
+        ("SELECT * FROM (VALUES (1, 2)) AS v (a)", 8158),
+        ("SELECT * FROM (VALUES (1)) AS v (a, b)", 8159),
+        ("SELECT * FROM (VALUES (1, 2)) AS v", 8155),
+    ] {
+        assert_eq!(error_number(&mut c, sql).await, number, "{sql}");
+    }
+}
+
+#[tokio::test]
 async fn unsupported_constructs_are_refused_by_name() {
     let (_s, mut c) = sim().await;
     for (sql, word) in [
@@ -103,6 +144,10 @@ async fn unsupported_constructs_are_refused_by_name() {
             "window functions",
         ),
         ("CREATE TABLE #tmp (a int)", "temporary tables"),
+        (
+            "SELECT v.a FROM (VALUES (1), (N'x')) AS v (a)",
+            "mixes int and nvarchar(1)",
+        ),
     ] {
         let r = c.simple_query(sql).await;
         let err = match r {

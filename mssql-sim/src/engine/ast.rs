@@ -180,6 +180,13 @@ pub enum TableRef {
         query: Box<Query>,
         alias: String,
     },
+    /// `(VALUES (..), (..)) AS alias (columns)`: a table value constructor.
+    Values {
+        rows: Vec<Vec<Expr>>,
+        alias: String,
+        /// Empty when the source named none (an error SQL Server reports).
+        columns: Vec<String>,
+    },
     OpenJson {
         json: Expr,
         alias: Option<String>,

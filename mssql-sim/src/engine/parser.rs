@@ -760,6 +760,32 @@ impl Parser<'_> {
         self.table_constraint_body(name, column)
     }
 
+    /// The rows after `VALUES`: `(e, ...), (e, ...)`.
+    fn value_rows(&mut self, line: i32) -> PResult<Vec<Vec<Expr>>> {
+        let mut rows = Vec::new();
+        loop {
+            self.expect_sym("(")?;
+            let mut row = Vec::new();
+            loop {
+                if self.eat_kw("DEFAULT") {
+                    return Err(unsupported(
+                        "DEFAULT inside VALUES (leave the column out instead)",
+                        line,
+                    ));
+                }
+                row.push(self.expr()?);
+                if !self.eat_sym(",") {
+                    break;
+                }
+            }
+            self.expect_sym(")")?;
+            rows.push(row);
+            if !self.eat_sym(",") {
+                return Ok(rows);
+            }
+        }
+    }
+
     fn column_list(&mut self) -> PResult<Vec<String>> {
         self.expect_sym("(")?;
         let mut cols = Vec::new();
@@ -1069,29 +1095,7 @@ impl Parser<'_> {
         };
         let output = self.output_clause()?;
         let source = if self.eat_kw("VALUES") {
-            let mut rows = Vec::new();
-            loop {
-                self.expect_sym("(")?;
-                let mut row = Vec::new();
-                loop {
-                    if self.eat_kw("DEFAULT") {
-                        return Err(unsupported(
-                            "DEFAULT inside VALUES (leave the column out instead)",
-                            line,
-                        ));
-                    }
-                    row.push(self.expr()?);
-                    if !self.eat_sym(",") {
-                        break;
-                    }
-                }
-                self.expect_sym(")")?;
-                rows.push(row);
-                if !self.eat_sym(",") {
-                    break;
-                }
-            }
-            InsertSource::Values(rows)
+            InsertSource::Values(self.value_rows(line)?)
         } else if self.eat_kw("DEFAULT") {
             self.expect_kw("VALUES")?;
             InsertSource::DefaultValues
@@ -1427,6 +1431,21 @@ impl Parser<'_> {
     fn table_primary(&mut self) -> PResult<TableRef> {
         let line = self.line();
         if self.eat_sym("(") {
+            if self.eat_kw("VALUES") {
+                let rows = self.value_rows(line)?;
+                self.expect_sym(")")?;
+                let alias = self.alias()?.ok_or_else(|| self.unexpected())?;
+                let columns = if self.is_sym("(") {
+                    self.column_list()?
+                } else {
+                    Vec::new()
+                };
+                return Ok(TableRef::Values {
+                    rows,
+                    alias,
+                    columns,
+                });
+            }
             if !self.is_kw("SELECT") {
                 return Err(unsupported("parenthesised joins", line));
             }

@@ -105,6 +105,18 @@ fn col(name: &str, ty: SqlType, nullable: bool) -> Column {
     }
 }
 
+/// Types that convert into each other without a conversion that can fail: the rows of one
+/// table value constructor column must share one.
+fn kind_of_type(ty: &SqlType) -> u8 {
+    match ty {
+        t if is_string(t) => 0,
+        t if is_temporal(t) => 1,
+        SqlType::UniqueIdentifier => 2,
+        SqlType::VarBinary(_) => 3,
+        _ => 4,
+    }
+}
+
 /// Where a numeric type stands in SQL Server's type precedence (higher wins).
 fn precedence(ty: &SqlType) -> u8 {
     match ty {
@@ -813,6 +825,11 @@ impl<'a> Translator<'a> {
                 });
                 Ok(format!("({}) AS {}", sub.sql, quote(alias)))
             }
+            TableRef::Values {
+                rows,
+                alias,
+                columns,
+            } => self.table_value_constructor(rows, alias, columns, scope),
             TableRef::OpenJson { json, alias } => {
                 let (j, _) = self.expr(json, scope)?;
                 let a = alias.clone().unwrap_or_else(|| "OPENJSON".into());
@@ -854,6 +871,107 @@ impl<'a> Translator<'a> {
                 }
             }
         }
+    }
+
+    /// `(VALUES ...) AS alias (columns)` as a source: each column's type is the one all its
+    /// rows fit in (NULLs aside), as in UNION ALL. Rows that mix kinds of type (text and
+    /// numbers, say), which SQL Server converts and may fail on, are refused.
+    fn table_value_constructor(
+        &mut self,
+        rows: &[Vec<Expr>],
+        alias: &str,
+        columns: &[String],
+        scope: &mut Scope,
+    ) -> TResult<String> {
+        let width = rows.first().map_or(0, Vec::len);
+        if rows.iter().any(|r| r.len() != width) {
+            return Err(self.err(ServerMessage::error(
+                10709,
+                "The number of columns for each row in a table value constructor must be the same.",
+            )));
+        }
+        if columns.len() != width {
+            let text = match columns.len() {
+                0 => format!("No column name was specified for column 1 of '{alias}'."),
+                n if n < width => {
+                    format!("'{alias}' has more columns than were specified in the column list.")
+                }
+                _ => format!("'{alias}' has fewer columns than were specified in the column list."),
+            };
+            let number = match columns.len() {
+                0 => 8155,
+                n if n < width => 8158,
+                _ => 8159,
+            };
+            return Err(self.err(ServerMessage::error(number, text)));
+        }
+        let values = Scope::empty();
+        let mut cells = Vec::with_capacity(rows.len());
+        for row in rows {
+            let mut cell = Vec::with_capacity(width);
+            for e in row {
+                cell.push((
+                    self.expr(e, &values)?,
+                    matches!(e, Expr::Literal(Value::Null)),
+                ));
+            }
+            cells.push(cell);
+        }
+        let mut types = Vec::with_capacity(width);
+        for (i, name) in columns.iter().enumerate() {
+            let mut ty: Option<SqlType> = None;
+            for ((_, t), null) in cells.iter().map(|row| &row[i]) {
+                if *null {
+                    continue;
+                }
+                if let Some(have) = &ty {
+                    if kind_of_type(have) != kind_of_type(t) {
+                        return Err(self.err(unsupported(
+                            &format!(
+                                "a table value constructor whose column '{name}' mixes {} and {} rows",
+                                type_name(have),
+                                type_name(t)
+                            ),
+                            self.line,
+                        )));
+                    }
+                }
+                ty = Some(self.wider(ty, t.clone()));
+            }
+            let nullable = cells.iter().any(|row| row[i].1);
+            types.push((ty.unwrap_or(SqlType::Int), nullable));
+        }
+        let sql_rows: Vec<String> = cells
+            .into_iter()
+            .map(|row| {
+                let vs: Vec<String> = row
+                    .into_iter()
+                    .zip(&types)
+                    .map(|(((s, t), _), (ty, _))| self.coerce_to(s, &t, ty))
+                    .collect();
+                format!("({})", vs.join(", "))
+            })
+            .collect();
+        let select: Vec<String> = columns
+            .iter()
+            .enumerate()
+            .map(|(i, c)| format!("column{} AS {}", i + 1, quote(c)))
+            .collect();
+        scope.sources.push(Source {
+            alias: alias.to_string(),
+            table: None,
+            columns: columns
+                .iter()
+                .zip(types)
+                .map(|(c, (ty, nullable))| (c.clone(), ty, nullable))
+                .collect(),
+        });
+        Ok(format!(
+            "(SELECT {} FROM (VALUES {})) AS {}",
+            select.join(", "),
+            sql_rows.join(", "),
+            quote(alias)
+        ))
     }
 
     pub fn query(&mut self, q: &Query, parent: Option<&Scope>) -> TResult<Translated> {
