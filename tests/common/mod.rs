@@ -146,8 +146,8 @@ pub async fn setup() -> TestDb {
     }
 }
 
-/// Empties the seeded tables of a real server, so that the seed (which inserts what is
-/// missing) restores every row.
+/// Empties the seeded tables of a real server, so that the seed (which fills empty tables)
+/// restores every row.
 async fn reset_to_seed(url: &str) {
     const RESET: &str = "IF OBJECT_ID(N'dbo.LogonAudit', N'U') IS NOT NULL BEGIN \
         DELETE FROM dbo.LogonAudit; DELETE FROM dbo.UserPasswordHistory; DELETE FROM dbo.UserLogon; \
