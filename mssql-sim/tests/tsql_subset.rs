@@ -92,14 +92,14 @@ async fn table_value_constructors_are_sources_with_unioned_types() {
     // nvarchar column compares as nvarchar (case- and trailing-space-insensitive).
     let r = row(
         &mut c,
-        "SELECT COUNT(*) AS n, SUM(v.a) AS total, MAX(v.b) AS longest, \
+        "SELECT COUNT(*) AS n, SUM(v.a) AS total, MAX(v.b) AS greatest, \
          SUM(CASE WHEN v.b = N'YY ' THEN 1 ELSE 0 END) AS matches, COUNT(v.c) AS c_values \
          FROM (VALUES (1, N'x', NULL), (2, N'yy', N'z'), (3, N'', NULL)) AS v (a, b, c)",
     )
     .await;
     assert_eq!(r.get::<i32, _>("n"), Some(3));
     assert_eq!(r.get::<i32, _>("total"), Some(6));
-    assert_eq!(r.get::<&str, _>("longest"), Some("yy"));
+    assert_eq!(r.get::<&str, _>("greatest"), Some("yy"));
     assert_eq!(r.get::<i32, _>("matches"), Some(1));
     assert_eq!(r.get::<i32, _>("c_values"), Some(1));
     // As the source of an INSERT ... SELECT, joined to a table and using a variable.
@@ -115,8 +115,24 @@ async fn table_value_constructors_are_sources_with_unioned_types() {
     )
     .await;
     assert_eq!(r.get::<i32, _>("s"), Some(23));
+    // A cell that is NULL without being the literal NULL; decimals of different scales.
+    let r = row(
+        &mut c,
+        "DECLARE @none int; \
+         SELECT COUNT(*) AS n, COUNT(v.a) AS a_values, SUM(v.d) AS d_total \
+         FROM (VALUES (@none, 2.5), (2, 123.45)) AS v (a, d)",
+    )
+    .await;
+    assert_eq!(r.get::<i32, _>("n"), Some(2));
+    assert_eq!(r.get::<i32, _>("a_values"), Some(1));
+    assert_eq!(
+        r.get::<tiberius::numeric::Numeric, _>("d_total")
+            .map(|d| d.to_string()),
+        Some("125.95".to_string())
+    );
     // SQL Server's errors for the shapes it rejects.
     for (sql, number) in [
+        ("SELECT * FROM (VALUES (1, 2)) AS v (a, A)", 8156),
         ("SELECT * FROM (VALUES (1, 2), (3)) AS v (a, b)", 10709),
         ("SELECT * FROM (VALUES (1, 2)) AS v (a)", 8158),
         ("SELECT * FROM (VALUES (1)) AS v (a, b)", 8159),
@@ -147,6 +163,10 @@ async fn unsupported_constructs_are_refused_by_name() {
         (
             "SELECT v.a FROM (VALUES (1), (N'x')) AS v (a)",
             "mixes int and nvarchar(1)",
+        ),
+        (
+            "SELECT (SELECT MAX(v.x) FROM (VALUES (t.ID), (t.N)) AS v (x)) AS m FROM dbo.T t",
+            "name an enclosing query's columns",
         ),
     ] {
         let r = c.simple_query(sql).await;

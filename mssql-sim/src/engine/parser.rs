@@ -769,7 +769,7 @@ impl Parser<'_> {
             loop {
                 if self.eat_kw("DEFAULT") {
                     return Err(unsupported(
-                        "DEFAULT inside VALUES (leave the column out instead)",
+                        "DEFAULT inside VALUES (in an INSERT, leave the column out instead)",
                         line,
                     ));
                 }

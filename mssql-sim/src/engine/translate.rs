@@ -105,6 +105,25 @@ fn col(name: &str, ty: SqlType, nullable: bool) -> Column {
     }
 }
 
+/// What a table value constructor's cell says about its column's type and nullability.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Cell {
+    /// The literal NULL: no type, and the column is nullable.
+    Null,
+    /// A literal other than NULL.
+    NotNull,
+    /// Anything else (a variable, a function, a column): typed, maybe NULL.
+    MaybeNull,
+}
+
+fn classify_cell(e: &Expr) -> Cell {
+    match e {
+        Expr::Literal(Value::Null) => Cell::Null,
+        Expr::Literal(_) => Cell::NotNull,
+        _ => Cell::MaybeNull,
+    }
+}
+
 /// Types that convert into each other without a conversion that can fail: the rows of one
 /// table value constructor column must share one.
 fn kind_of_type(ty: &SqlType) -> u8 {
@@ -370,18 +389,34 @@ impl<'a> Translator<'a> {
         )))
     }
 
-    /// The type both branches of CASE / COALESCE fit in.
+    /// The type both branches of CASE / COALESCE (or two VALUES rows) fit in.
     fn wider(&self, a: Option<SqlType>, b: SqlType) -> SqlType {
-        match a {
-            None => b,
-            Some(a) if is_string(&a) && is_string(&b) => match (&a, &b) {
-                (SqlType::NVarChar(Some(x)), SqlType::NVarChar(Some(y))) => {
-                    SqlType::NVarChar(Some(*x.max(y)))
+        let Some(a) = a else { return b };
+        match (&a, &b) {
+            (SqlType::NVarChar(Some(x)), SqlType::NVarChar(Some(y))) => {
+                SqlType::NVarChar(Some(*x.max(y)))
+            }
+            _ if is_string(&a) && is_string(&b) => SqlType::NVarChar(None),
+            (
+                SqlType::Decimal {
+                    precision: p1,
+                    scale: s1,
+                },
+                SqlType::Decimal {
+                    precision: p2,
+                    scale: s2,
+                },
+            ) => {
+                // Room for the larger integer part and the larger scale (at most 38 digits).
+                let scale = *s1.max(s2);
+                let integer_digits = (p1 - s1).max(p2 - s2);
+                SqlType::Decimal {
+                    precision: (integer_digits + scale).min(38),
+                    scale,
                 }
-                _ => SqlType::NVarChar(None),
-            },
-            Some(a) if precedence(&b) > precedence(&a) => b,
-            Some(a) => a,
+            }
+            _ if precedence(&b) > precedence(&a) => b,
+            _ => a,
         }
     }
 
@@ -891,37 +926,48 @@ impl<'a> Translator<'a> {
             )));
         }
         if columns.len() != width {
-            let text = match columns.len() {
-                0 => format!("No column name was specified for column 1 of '{alias}'."),
-                n if n < width => {
-                    format!("'{alias}' has more columns than were specified in the column list.")
-                }
-                _ => format!("'{alias}' has fewer columns than were specified in the column list."),
-            };
-            let number = match columns.len() {
-                0 => 8155,
-                n if n < width => 8158,
-                _ => 8159,
+            let (number, text) = match columns.len() {
+                0 => (
+                    8155,
+                    format!("No column name was specified for column 1 of '{alias}'."),
+                ),
+                n if n < width => (
+                    8158,
+                    format!("'{alias}' has more columns than were specified in the column list."),
+                ),
+                _ => (
+                    8159,
+                    format!("'{alias}' has fewer columns than were specified in the column list."),
+                ),
             };
             return Err(self.err(ServerMessage::error(number, text)));
         }
-        let values = Scope::empty();
+        if let Some(twice) = columns
+            .iter()
+            .enumerate()
+            .find(|(i, c)| columns[..*i].iter().any(|d| d.eq_ignore_ascii_case(c)))
+        {
+            return Err(self.err(ServerMessage::error(
+                8156,
+                format!(
+                    "The column '{}' was specified multiple times for '{alias}'.",
+                    twice.1
+                ),
+            )));
+        }
         let mut cells = Vec::with_capacity(rows.len());
         for row in rows {
             let mut cell = Vec::with_capacity(width);
             for e in row {
-                cell.push((
-                    self.expr(e, &values)?,
-                    matches!(e, Expr::Literal(Value::Null)),
-                ));
+                cell.push((self.table_value(e, scope)?, classify_cell(e)));
             }
             cells.push(cell);
         }
         let mut types = Vec::with_capacity(width);
         for (i, name) in columns.iter().enumerate() {
             let mut ty: Option<SqlType> = None;
-            for ((_, t), null) in cells.iter().map(|row| &row[i]) {
-                if *null {
+            for ((_, t), cell) in cells.iter().map(|row| &row[i]) {
+                if *cell == Cell::Null {
                     continue;
                 }
                 if let Some(have) = &ty {
@@ -938,7 +984,7 @@ impl<'a> Translator<'a> {
                 }
                 ty = Some(self.wider(ty, t.clone()));
             }
-            let nullable = cells.iter().any(|row| row[i].1);
+            let nullable = cells.iter().any(|row| row[i].1 != Cell::NotNull);
             types.push((ty.unwrap_or(SqlType::Int), nullable));
         }
         let sql_rows: Vec<String> = cells
@@ -972,6 +1018,23 @@ impl<'a> Translator<'a> {
             sql_rows.join(", "),
             quote(alias)
         ))
+    }
+
+    /// One cell of a table value constructor: constants, variables and functions. SQL
+    /// Server also lets a correlated subquery's rows name the enclosing query's columns
+    /// (`FROM (VALUES (t.a), (t.b))`), which SQLite cannot run: refused by name.
+    fn table_value(&mut self, e: &Expr, scope: &Scope) -> TResult<(String, SqlType)> {
+        let unbound = match self.expr(e, &Scope::empty()) {
+            Ok(cell) => return Ok(cell),
+            Err(unbound) => unbound,
+        };
+        match scope.parent {
+            Some(outer) if self.expr(e, outer).is_ok() => Err(self.err(unsupported(
+                "a table value constructor whose rows name an enclosing query's columns",
+                self.line,
+            ))),
+            _ => Err(unbound),
+        }
     }
 
     pub fn query(&mut self, q: &Query, parent: Option<&Scope>) -> TResult<Translated> {
