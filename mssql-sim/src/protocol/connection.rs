@@ -274,7 +274,9 @@ struct Connection<'a> {
 impl Connection<'_> {
     fn run(&mut self, input: &mut BufReader<TcpStream>) {
         loop {
-            self.idle.wait(input);
+            if self.idle.wait(input).is_err() {
+                return;
+            }
             let flow = match read_message(input) {
                 Ok(m) if m.ty == packet_type::ATTENTION && self.acknowledged_early > 0 => {
                     self.acknowledged_early -= 1;

@@ -7,13 +7,12 @@
 //! whole request takes to run. A client that sends its next request soon
 //! after the last reply (a test, a pool) finds the thread still polling
 //! and pays none of it. The poll is bounded three ways: by a window after
-//! each reply; by a number of pollers, so that they never take every CPU
-//! from the clients and from the threads doing real work (when a thread
-//! starts polling and too many are at it already, the one that replied
-//! longest ago stops: the latest replier is the likeliest to be asked
-//! next); and by other requests, for while any request runs the CPUs are
-//! not idle, wake-ups are cheap and polling would only take CPU time from
-//! that request.
+//! each reply; by the number of polls started since, so that at most one
+//! CPU fewer than the machine has is ever spent polling (each start ends
+//! the oldest poll beyond that: the latest replier is the likeliest to be
+//! asked next); and by other requests, for while any request in the process
+//! is being served, pollers stop rather than take CPU time from it (on a
+//! busy machine the wake-ups they would save cost less anyway).
 
 use std::io::{self, BufRead, BufReader};
 use std::net::TcpStream;
@@ -66,14 +65,15 @@ impl IdlePoll {
 
     /// Returns once `input` has bytes buffered, the client has gone, the
     /// window ran out, newer pollers took over or a request started running;
-    /// the caller's blocking read follows.
-    pub(crate) fn wait(&self, input: &mut BufReader<TcpStream>) {
+    /// the caller's blocking read follows. An error means the socket could not
+    /// be made blocking again, and the connection must close.
+    pub(crate) fn wait(&self, input: &mut BufReader<TcpStream>) -> io::Result<()> {
         if self.window.is_zero() || !input.buffer().is_empty() {
-            return;
+            return Ok(());
         }
         let me = self.start();
         if input.get_ref().set_nonblocking(true).is_err() {
-            return;
+            return Ok(());
         }
         let start = Instant::now();
         loop {
@@ -93,7 +93,7 @@ impl IdlePoll {
                 _ => break,
             }
         }
-        let _ = input.get_ref().set_nonblocking(false);
+        input.get_ref().set_nonblocking(false)
     }
 
     /// Takes this poll's number in the order of starts.
@@ -146,7 +146,9 @@ mod tests {
     #[test]
     fn a_request_after_the_window_is_read_by_a_blocking_read() {
         let (mut client, mut server) = pair();
-        private_poll(Duration::from_millis(1), 1).wait(&mut server);
+        private_poll(Duration::from_millis(1), 1)
+            .wait(&mut server)
+            .unwrap();
         let late = std::thread::spawn(move || {
             std::thread::sleep(Duration::from_millis(20));
             client.write_all(b"late").unwrap();
@@ -163,7 +165,9 @@ mod tests {
     fn a_request_within_the_window_is_buffered_when_the_poll_returns() {
         let (mut client, mut server) = pair();
         client.write_all(b"soon").unwrap();
-        private_poll(Duration::from_secs(5), 1).wait(&mut server);
+        private_poll(Duration::from_secs(5), 1)
+            .wait(&mut server)
+            .unwrap();
         assert_eq!(server.buffer(), b"soon");
     }
 
@@ -178,12 +182,12 @@ mod tests {
     }
 
     /// A thread polling an idle connection with a 60 s window, once it has
-    /// started: joining it before then shows that something ended the poll.
+    /// started.
     fn polling_for_a_minute() -> (&'static IdlePoll, std::thread::JoinHandle<TcpStream>) {
         let (client, mut server) = pair();
         let poll: &'static IdlePoll = Box::leak(Box::new(private_poll(Duration::from_secs(60), 1)));
         let polling = std::thread::spawn(move || {
-            poll.wait(&mut server);
+            poll.wait(&mut server).unwrap();
             client
         });
         while poll.activity.polls_started.load(Ordering::Acquire) == 0 {
@@ -192,18 +196,28 @@ mod tests {
         (poll, polling)
     }
 
+    /// Joins the poller, failing if it ran out its window instead of stopping.
+    fn ends_early(polling: std::thread::JoinHandle<TcpStream>) {
+        let start = Instant::now();
+        polling.join().unwrap();
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "the poll ran out its 60 s window"
+        );
+    }
+
     #[test]
     fn a_poll_ends_when_a_newer_one_takes_over() {
         let (poll, polling) = polling_for_a_minute();
         poll.start();
-        polling.join().unwrap();
+        ends_early(polling);
     }
 
     #[test]
     fn a_poll_ends_when_a_request_starts_running() {
         let (poll, polling) = polling_for_a_minute();
         let running = poll.running();
-        polling.join().unwrap();
+        ends_early(polling);
         drop(running);
         assert!(poll.no_request_running());
     }
