@@ -34,6 +34,7 @@ FROM (
             N'$argon2id$v=19$m=19456,t=2,p=1$tLAJ2xxLSaYgnkvGwAV1cg$3edAjBDuurYUPM1EUo1TYQnaJ9q/O6nYJBJGgeqOkBs',
             300, 330, 320, 1200)
 ) AS v (LastName, LoginName, UserPassword, DeletedDaysAgo, ChangedDaysAgo, LogonDaysAgo, CreatedDaysAgo)
-INNER JOIN dbo.AdminUser AS a ON a.LastName = v.LastName;
+INNER JOIN dbo.AdminUser AS a ON a.LastName = v.LastName
+ORDER BY v.LoginName;
 
 GO
