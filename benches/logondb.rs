@@ -6,6 +6,7 @@
 // The suite's harness: the same server set-up as the tests.
 #[path = "../tests/common/mod.rs"]
 mod common;
+mod pin;
 
 use std::time::{Duration, Instant};
 
@@ -145,63 +146,6 @@ fn bench_pair(
     );
 }
 
-/// Sets thread `tid`'s CPUs (0: the calling thread).
-fn set_affinity(tid: libc::pid_t, set: &libc::cpu_set_t) {
-    // SAFETY: sched_setaffinity reads `set`, a whole cpu_set_t.
-    let ok = unsafe { libc::sched_setaffinity(tid, std::mem::size_of_val(set), set) == 0 };
-    assert!(ok, "sched_setaffinity({tid}) failed");
-}
-
-fn only_cpu(cpu: usize) -> libc::cpu_set_t {
-    // SAFETY: a zeroed cpu_set_t is the empty set; CPU_SET writes inside it.
-    unsafe {
-        let mut set: libc::cpu_set_t = std::mem::zeroed();
-        libc::CPU_SET(cpu, &mut set);
-        set
-    }
-}
-
-/// The calling thread's CPUs before [`pin_client_and_server_threads`], given
-/// back on drop: threads started later (the sweep's runtime and server)
-/// inherit them.
-struct Pinned(Option<libc::cpu_set_t>);
-
-impl Drop for Pinned {
-    fn drop(&mut self) {
-        if let Some(before) = &self.0 {
-            set_affinity(0, before);
-        }
-    }
-}
-
-/// Pins the calling thread to CPU 0 and every connection thread of the
-/// in-process servers to CPU 1. Where the scheduler puts a server's thread
-/// relative to its client's moves a round trip on this VM by up to 50% from
-/// one connection to the next, far more than the differences measured;
-/// pinned, two connections doing the same work time within 2%.
-fn pin_client_and_server_threads() -> Pinned {
-    if std::thread::available_parallelism().map_or(1, |n| n.get()) < 2 {
-        return Pinned(None);
-    }
-    // SAFETY: sched_getaffinity fills the zeroed set it is given.
-    let before = unsafe {
-        let mut set: libc::cpu_set_t = std::mem::zeroed();
-        let ok = libc::sched_getaffinity(0, std::mem::size_of_val(&set), &mut set) == 0;
-        assert!(ok, "sched_getaffinity failed");
-        set
-    };
-    set_affinity(0, &only_cpu(0));
-    for task in std::fs::read_dir("/proc/self/task").expect("procfs") {
-        let task = task.expect("procfs entry").path();
-        let comm = std::fs::read_to_string(task.join("comm")).unwrap_or_default();
-        let tid = task.file_name().and_then(|n| n.to_str()?.parse().ok());
-        if let (true, Some(tid)) = (comm.starts_with("mssql-sim-conn"), tid) {
-            set_affinity(tid, &only_cpu(1));
-        }
-    }
-    Pinned(Some(before))
-}
-
 fn point_lookup(c: &mut Criterion) {
     // One caller on a current-thread runtime: what the call costs, without
     // tokio's cross-thread wake-ups (which hit both sides alike).
@@ -226,7 +170,7 @@ fn point_lookup(c: &mut Criterion) {
         ))
         .unwrap();
 
-    let _pinned = pin_client_and_server_threads();
+    let pinned = pin::client_and_server_threads();
     let raw = std::cell::RefCell::new(raw);
     // The same statement and parameters; `decoded` reads the row as
     // logondb does, else the rows are only counted.
@@ -270,6 +214,8 @@ fn point_lookup(c: &mut Criterion) {
         &|| lookup(&trusting),
         &|| lookup(&checked),
     );
+
+    drop(pinned);
 
     let ids: Vec<i32> = (1..=100_000).collect();
     let mut g = c.benchmark_group("user_id_list");
